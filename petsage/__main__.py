@@ -1,0 +1,3 @@
+from petsage.cli import main
+
+raise SystemExit(main())

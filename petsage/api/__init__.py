@@ -1,0 +1,1 @@
+"""``operationId`` targets: thin handlers, one module per tag, resolved relative to this package."""

@@ -1,0 +1,1 @@
+"""The service layer: what PetSage answers, with no HTTP in it."""

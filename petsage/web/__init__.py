@@ -1,0 +1,1 @@
+"""HTTP plumbing plugged into Connexion through its extension points."""

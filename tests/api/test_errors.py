@@ -1,0 +1,128 @@
+"""Every error is RFC 9457 problem+json with a short human detail."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from connexion import AsyncApp
+from starlette.testclient import TestClient
+
+from petsage.web.parameters import ConciseParameterValidator
+
+PROBLEM = "application/problem+json"
+
+
+def assert_problem(response: object, status: int, title: str) -> dict[str, object]:
+    assert response.status_code == status  # type: ignore[attr-defined]
+    assert response.headers["content-type"] == PROBLEM  # type: ignore[attr-defined]
+    body: dict[str, object] = response.json()  # type: ignore[attr-defined]
+    assert body["type"] == "about:blank"
+    assert body["title"] == title
+    assert body["status"] == status
+    assert isinstance(body["detail"], str)
+    assert body["detail"]
+    assert "Traceback" not in body["detail"]
+    return body
+
+
+@pytest.mark.parametrize(
+    "path", ["/nope", "/api/v1/nope", "/api/v2/smoke-test", "/api/v1/SMOKE-TEST"]
+)
+def test_unknown_path_is_404_problem(client: TestClient, path: str) -> None:
+    """An unknown path gets 404 problem+json."""
+    body = assert_problem(client.get(path), 404, "Not Found")
+    assert body["detail"] == "The requested URL was not found on the server."
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("POST", "/api/v1/smoke-test"), ("DELETE", "/api/v1/smoke_test"), ("PUT", "/")],
+)
+def test_wrong_method_is_405_problem_with_allow(client: TestClient, method: str, path: str) -> None:
+    """A method the path does not take gets 405 problem+json and Allow: GET, HEAD."""
+    response = client.request(method, path)
+    assert_problem(response, 405, "Method Not Allowed")
+    assert {m.strip() for m in response.headers["allow"].split(",")} == {"GET", "HEAD"}
+
+
+@pytest.mark.parametrize("path", ["/api/v1/smoke-test/", "/api/v1/smoke_test/"])
+def test_trailing_slash_is_404_never_a_redirect(client: TestClient, path: str) -> None:
+    """A trailing slash gets 404, never a redirect built from a client-supplied Host."""
+    response = client.get(path, headers={"Host": "evil.example"}, follow_redirects=False)
+    assert_problem(response, 404, "Not Found")
+    assert "location" not in response.headers
+
+
+def test_docs_ui_redirect_stays_on_this_server(client: TestClient) -> None:
+    """The one redirect the service sends (/ui to /ui/) is a path, not a client-supplied host."""
+    response = client.get("/api/v1/ui", headers={"Host": "evil.example"}, follow_redirects=False)
+    assert response.status_code == 307
+    assert response.headers["location"] == "/api/v1/ui/"
+
+
+_PARAM_SPEC = """
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /pets:
+    get:
+      operationId: tests.api.test_errors.list_pets
+      parameters:
+        - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 10}}
+      responses:
+        "200": {description: ok}
+  /boom:
+    get:
+      operationId: tests.api.test_errors.explode
+      responses:
+        "200": {description: ok}
+"""
+
+
+async def list_pets(limit: int | None = None) -> dict[str, int | None]:
+    return {"limit": limit}
+
+
+async def explode() -> None:
+    raise RuntimeError("secret internals")
+
+
+@pytest.fixture
+def inline_client(tmp_path: Path) -> TestClient:
+    (tmp_path / "spec.yaml").write_text(_PARAM_SPEC)
+    app = AsyncApp(
+        __name__,
+        specification_dir=tmp_path,
+        validator_map={"parameter": ConciseParameterValidator},
+    )
+    app.add_api("spec.yaml")
+    return app.test_client(raise_server_exceptions=False)
+
+
+@pytest.mark.parametrize(
+    ("query", "detail"),
+    [
+        ("limit=abc", "Query parameter 'limit': 'abc' is not of type 'integer'"),
+        ("limit=11", "Query parameter 'limit': 11 is greater than the maximum of 10"),
+    ],
+)
+def test_bad_parameter_is_400_with_one_sentence(
+    inline_client: TestClient, query: str, detail: str
+) -> None:
+    """A bad parameter gets 400 with a one-line detail naming it, not a jsonschema dump."""
+    body = assert_problem(inline_client.get(f"/pets?{query}"), 400, "Bad Request")
+    assert body["detail"] == detail
+
+
+def test_unexpected_error_is_generic_500_with_traceback_only_in_log(
+    inline_client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An exception becomes a generic 500; the traceback and message go to the log only."""
+    with caplog.at_level(logging.ERROR):
+        response = inline_client.get("/boom")
+    body = assert_problem(response, 500, "Internal Server Error")
+    assert "secret internals" not in response.text
+    assert "RuntimeError" not in str(body)
+    assert any(r.exc_info and "secret internals" in str(r.exc_info[1]) for r in caplog.records)

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from connexion import AsyncApp
+from starlette.testclient import TestClient
+
+from petsage.app import create_app
+from petsage.settings import Settings
+
+OPENAPI_DIR = Path(__file__).parents[1] / "openapi"
+
+
+def load_spec(name: str = "petsage.yaml") -> dict[str, Any]:
+    """The contract as written in ``openapi/``."""
+    return yaml.safe_load((OPENAPI_DIR / name).read_text())
+
+
+def resolve_refs(node: Any, document: dict[str, Any]) -> Any:
+    """``node`` with every ``$ref`` (local, or into a sibling file) replaced by its target."""
+    if isinstance(node, list):
+        return [resolve_refs(item, document) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        file_name, _, pointer = node["$ref"].partition("#")
+        target_document = load_spec(file_name) if file_name else document
+        target: Any = target_document
+        for part in pointer.strip("/").split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        return resolve_refs(target, target_document)
+    return {key: resolve_refs(value, document) for key, value in node.items()}
+
+
+@pytest.fixture
+def app() -> AsyncApp:
+    """The app as served, with every response validated against the contract."""
+    return create_app(Settings(), validate_responses=True)
+
+
+@pytest.fixture
+def client(app: AsyncApp) -> TestClient:
+    return app.test_client()
