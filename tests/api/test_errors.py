@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
 from connexion import AsyncApp
@@ -14,10 +15,11 @@ from petsage.web.parameters import ConciseParameterValidator
 PROBLEM = "application/problem+json"
 
 
-def assert_problem(response: object, status: int, title: str) -> dict[str, object]:
-    assert response.status_code == status  # type: ignore[attr-defined]
-    assert response.headers["content-type"] == PROBLEM  # type: ignore[attr-defined]
-    body: dict[str, object] = response.json()  # type: ignore[attr-defined]
+def assert_problem(response: Any, status: int, title: str) -> dict[str, Any]:
+    """``response`` is RFC 9457 problem+json with this status and title and a non-empty detail."""
+    assert response.status_code == status
+    assert response.headers["content-type"] == PROBLEM
+    body: dict[str, Any] = response.json()
     assert body["type"] == "about:blank"
     assert body["title"] == title
     assert body["status"] == status
