@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any
+from typing import Any, NoReturn
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
@@ -20,6 +21,8 @@ from petsage.settings import Settings
 from petsage.web.hosts import host_name, is_allowed
 
 _NOT_HTTP = "The request is not valid HTTP/1.1."
+# RFC 3986 §2.1: "%" is always followed by two hex digits; httptools lets anything through.
+_BAD_PERCENT = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,8 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        if self._deferred_problem is not None:
+            return  # the request stream is already known to be bad: nothing more is parsed
         self._unreported_bytes += len(data)
         super().data_received(data)
         if (
@@ -140,7 +145,10 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._disarm_header_deadline()
         if self.parser.get_http_version() not in ("1.0", "1.1"):
             self._reject(400, "Only HTTP/1.0 and HTTP/1.1 are served on this port.")
+        if _BAD_PERCENT.search(self.url):
+            self._reject(400, "The request target has an invalid percent-encoding.")
         self._check_host()
+        self._check_framing()
         super().on_headers_complete()
 
     def on_body(self, body: bytes) -> None:
@@ -172,15 +180,28 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         elif not is_allowed(host, self.limits.allowed_hosts):
             self._reject(400, "The Host header names a host this server does not serve.")
 
-    def _reject(self, status: int, detail: str) -> None:
+    def _check_framing(self) -> None:
+        # llhttp flags this only after on_headers_complete, when the app would already have the
+        # request; RFC 9112 §6.3 says: 400 and close, before anything is served.
+        codings = b",".join(value for name, value in self.headers if name == b"transfer-encoding")
+        if codings and codings.rsplit(b",", 1)[-1].strip().lower() != b"chunked":
+            self._reject(400, "The request's Transfer-Encoding does not end in chunked.")
+
+    def _reject(self, status: int, detail: str) -> NoReturn:
         self._rejection = _RejectedError(status, detail)
         raise self._rejection
 
     def _send_problem(self, status: int, detail: str) -> None:
         self.logger.info("Rejected request from %s: %d %s", self.client, status, detail)
         response = problem_bytes(status, detail, self.server_state.default_headers)
-        if self.cycle is not None and not self.cycle.response_complete:
-            # Answer the requests already parsed first: responses go out in request order.
+        cycle = self.cycle
+        if cycle is not None and cycle.more_body and not cycle.response_started:
+            # The fault is in this request's own body: it gets the problem instead of an answer.
+            cycle.disconnected = True
+        if self.pipeline or (
+            cycle is not None and not cycle.response_complete and not cycle.disconnected
+        ):
+            # Answer the requests parsed before the fault first: responses go in request order.
             self._deferred_problem = response
             self.flow.pause_reading()
             return
