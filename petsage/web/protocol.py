@@ -4,6 +4,9 @@ Every request is held to a header size, a header count, a request-target length,
 finish its header section, and RFC 9112's ``Host`` rules; what fails is answered with problem+json
 and the connection closed, before the app sees anything. uvicorn's own 400 for bytes that are not
 HTTP/1.x is answered the same way instead of text/plain.
+
+uvicorn's ``timeout_keep_alive`` runs only from a response to the first byte of the next request:
+nothing bounds a connection before its first request, or while its headers drip in (slowloris).
 """
 
 from __future__ import annotations

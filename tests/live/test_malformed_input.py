@@ -193,3 +193,16 @@ def test_malformed_request_gets_the_rfc_status(server: LiveServer, case: Case) -
     assert b"Traceback" not in result.raw
     assert smoke_test_status(server) == 200
     assert "Traceback" not in server.log()
+
+
+def test_request_headers_never_reach_the_log() -> None:
+    """Even at trace level, neither a served nor a rejected request's header values are logged."""
+    secret = b"hunter2-5f0c9e"
+    with running_server("--log-level", "trace") as live:
+        served = exchange(live.port, get(b"/api/v1/smoke-test", b"X-Token: " + secret))
+        rejected = exchange(
+            live.port, get(b"/", b"X-Token: " + secret, b"Host: again"), until_closed=True
+        )
+        assert (served.statuses, rejected.statuses) == ([200], [400])
+        assert "Rejected request" in live.log()
+        assert secret.decode() not in live.log()
