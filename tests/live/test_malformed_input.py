@@ -206,3 +206,25 @@ def test_request_headers_never_reach_the_log() -> None:
         assert (served.statuses, rejected.statuses) == ([200], [400])
         assert "Rejected request" in live.log()
         assert secret.decode() not in live.log()
+
+
+def test_configured_limits_hold_with_two_workers() -> None:
+    """PETSAGE_MAX_* reach spawned workers: just over each limit is refused, under it served."""
+    limits = {
+        "PETSAGE_MAX_HEADER_COUNT": "10",
+        "PETSAGE_MAX_HEADER_BYTES": "2048",
+        "PETSAGE_MAX_URL_BYTES": "300",
+    }
+    cases = [
+        (get(b"/api/v1/smoke-test", *_headers(9, 10)), 200),  # Host + 9 = 10 fields
+        (get(b"/api/v1/smoke-test", *_headers(10, 10)), 431),
+        (get(b"/api/v1/smoke-test", b"X-A: " + b"a" * 1900), 200),
+        (get(b"/api/v1/smoke-test", b"X-A: " + b"a" * 2100), 431),
+        (get(b"/api/v1/smoke-test?q=" + b"a" * 250), 200),
+        (get(b"/api/v1/smoke-test?q=" + b"a" * 300), 414),
+    ]
+    with running_server("--workers", "2", "--log-level", "warning", env=limits) as live:
+        # Several rounds, each on a new connection, which either worker may accept.
+        for _ in range(5):
+            for request, status in cases:
+                assert exchange(live.port, request).statuses == [status]
