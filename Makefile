@@ -44,5 +44,12 @@ pytest: $(VENV)/.test-deps
 lock: $(VENV)/.test-deps
 	$(PIP) freeze --exclude-editable > constraints.txt
 
+# Not part of `make test`: MINUTES of wrk at saturation, RSS and fds sampled; bench/results/soak.json.
+MINUTES ?= 10
+.PHONY: soak
+soak: $(VENV)/.run-deps
+	bench/install-wrk.sh
+	$(BIN)/python bench/soak.py --minutes $(MINUTES)
+
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -10,6 +10,7 @@ from connexion.options import SwaggerUIOptions
 from connexion.resolver import RelativeResolver
 
 from petsage.settings import Settings
+from petsage.web.hygiene import ResponseHygieneMiddleware
 from petsage.web.jsonifier import PydanticJsonifier
 from petsage.web.parameters import ConciseParameterValidator
 from petsage.web.problems import ROUTING_DETAILS, routing_problem
@@ -34,6 +35,8 @@ def create_app(settings: Settings, *, validate_responses: bool = False) -> Async
     for status in ROUTING_DETAILS:
         app.add_error_handler(status, routing_problem)
     app.add_middleware(NoSlashRedirectMiddleware, position=MiddlewarePosition.BEFORE_SWAGGER)
+    # Outermost, so that it also covers the error responses Connexion's exception layer writes.
+    app.add_middleware(ResponseHygieneMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
     resolver = RelativeResolver("petsage.api")
     # The root API goes first: added after /api/v1, its catch-all mount would shadow the API.
     app.add_api(

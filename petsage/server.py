@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+from functools import partial
+from typing import cast
 
 import uvicorn
 
 from petsage.settings import Settings
+from petsage.web.protocol import HttpLimits, LimitedHttpToolsProtocol
 
 APP_FACTORY = "petsage.app:app_from_environment"
 
@@ -30,7 +34,12 @@ def serve(settings: Settings) -> None:
         port=settings.port,
         workers=settings.workers,
         log_level=settings.log_level,
-        http="httptools",
+        # httptools with bounds on each request; a partial of a module-level class pickles into
+        # every worker process, and uvicorn only ever calls it like the class.
+        http=cast(
+            type[asyncio.Protocol],
+            partial(LimitedHttpToolsProtocol, limits=HttpLimits.from_settings(settings)),
+        ),
         loop="uvloop",
         lifespan="on",
         server_header=False,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_serializer, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LogLevel = Literal["critical", "error", "warning", "info", "debug", "trace"]
 
@@ -21,3 +21,30 @@ class Settings(BaseSettings):
     )
     workers: int = Field(default=1, ge=1, description="Number of worker processes.")
     log_level: LogLevel = Field(default="info", description="Lowest level written to the log.")
+
+    # Hardening: bounds on what one request may make the HTTP layer hold (petsage/web/protocol.py).
+    max_header_bytes: int = Field(
+        default=16384, ge=1024, description="Request header bytes allowed (else 431)."
+    )
+    max_header_count: int = Field(
+        default=100, ge=8, description="Request header fields allowed (else 431)."
+    )
+    max_url_bytes: int = Field(default=8192, ge=256, description="Request-target bytes (else 414).")
+    header_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds a connection has to send its request headers."
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default=[], description="Host names accepted in Host, comma-separated; empty: any."
+    )
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [host.strip().lower() for host in value.split(",") if host.strip()]
+        return value
+
+    @field_serializer("allowed_hosts")
+    def _join_hosts(self, hosts: list[str]) -> str:
+        # The same comma-separated form as PETSAGE_ALLOWED_HOSTS, so workers read it back.
+        return ",".join(hosts)

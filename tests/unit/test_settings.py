@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from petsage.server import settings_environment
 from petsage.settings import Settings
 
 
@@ -44,3 +45,35 @@ def test_invalid_value_names_the_key(
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError, match=name.removeprefix("PETSAGE_").lower()):
         Settings()
+
+
+def test_allowed_hosts_are_read_comma_separated(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PETSAGE_ALLOWED_HOSTS is a comma-separated list, trimmed and lower-cased; empty: any."""
+    monkeypatch.setenv("PETSAGE_ALLOWED_HOSTS", " API.example, *.petsage.test ,")
+    assert Settings().allowed_hosts == ["api.example", "*.petsage.test"]
+    monkeypatch.setenv("PETSAGE_ALLOWED_HOSTS", "")
+    assert Settings().allowed_hosts == []
+
+
+def test_hardening_settings_round_trip_through_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each worker process reads back exactly the limits `petsage serve` was given."""
+    given = Settings(allowed_hosts="a.example,b.example", max_header_bytes=4096, header_timeout=2.5)
+    for name, value in settings_environment(given).items():
+        monkeypatch.setenv(name, value)
+    assert Settings() == given
+
+
+def test_hardening_defaults_match_the_readme(monkeypatch: pytest.MonkeyPatch) -> None:
+    """16 KiB of headers, 100 fields, an 8 KiB target, 10 s to send the headers, any host."""
+    for name in ("MAX_HEADER_BYTES", "MAX_HEADER_COUNT", "MAX_URL_BYTES", "HEADER_TIMEOUT"):
+        monkeypatch.delenv(f"PETSAGE_{name}", raising=False)
+    monkeypatch.delenv("PETSAGE_ALLOWED_HOSTS", raising=False)
+    settings = Settings()
+    assert (settings.max_header_bytes, settings.max_header_count, settings.max_url_bytes) == (
+        16384,
+        100,
+        8192,
+    )
+    assert (settings.header_timeout, settings.allowed_hosts) == (10.0, [])

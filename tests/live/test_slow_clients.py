@@ -1,0 +1,102 @@
+"""Slow clients (slowloris) lose their connection after the header timeout; others are served."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from petsage.testing import LiveServer, running_server
+from tests.live.raw import exchange, smoke_test_status
+
+HEADER_TIMEOUT = 1.0
+# Generous: the machine is shared; the point is that the server closes, not how fast.
+CLOSE_WITHIN = 20.0
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[LiveServer]:
+    with running_server(env={"PETSAGE_HEADER_TIMEOUT": str(HEADER_TIMEOUT)}) as live:
+        yield live
+
+
+def _connect(server: LiveServer) -> socket.socket:
+    return socket.create_connection(("127.0.0.1", server.port), timeout=CLOSE_WITHIN)
+
+
+def _closed_by_server(sock: socket.socket) -> bool:
+    """Whether the server closes ``sock`` within CLOSE_WITHIN, reading whatever it sends first."""
+    deadline = time.monotonic() + CLOSE_WITHIN
+    while time.monotonic() < deadline:
+        try:
+            if not sock.recv(65536):
+                return True
+        except ConnectionResetError:
+            return True
+        except TimeoutError:
+            return False
+    return False
+
+
+def _drip(sock: socket.socket, data: bytes, interval: float = 0.2) -> bool:
+    """Send ``data`` a byte at a time; True if the server closed the connection meanwhile."""
+    for byte in data:
+        try:
+            sock.sendall(bytes([byte]))
+        except (BrokenPipeError, ConnectionResetError):
+            return True
+        time.sleep(interval)
+    return False
+
+
+ENDLESS_HEADERS = b"GET /api/v1/smoke-test HTTP/1.1\r\nHost: localhost\r\nX-Slow: " + b"a" * 200
+
+
+def test_idle_connection_is_closed_after_the_header_timeout(server: LiveServer) -> None:
+    """A connection that sends nothing is closed, no earlier than the header timeout."""
+    started = time.monotonic()
+    with _connect(server) as sock:
+        assert _closed_by_server(sock)
+    assert time.monotonic() - started >= HEADER_TIMEOUT * 0.9
+
+
+def test_header_dripping_connection_is_closed_after_the_header_timeout(server: LiveServer) -> None:
+    """Headers sent a byte every 0.2 s never complete: the server closes the connection."""
+    with _connect(server) as sock:
+        closed_while_dripping = _drip(sock, ENDLESS_HEADERS)
+        assert closed_while_dripping or _closed_by_server(sock)
+
+
+def test_dripping_after_a_keep_alive_response_is_closed_too(server: LiveServer) -> None:
+    """After one answered request, a next request whose headers drip is cut off as well."""
+    with _connect(server) as sock:
+        sock.sendall(b"GET /api/v1/smoke-test HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
+        closed_while_dripping = _drip(sock, ENDLESS_HEADERS)
+        assert closed_while_dripping or _closed_by_server(sock)
+
+
+def test_a_request_sent_in_time_is_answered(server: LiveServer) -> None:
+    """A client that sends its headers within the timeout, in pieces, gets its answer."""
+    request = b"GET /api/v1/smoke-test HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    with _connect(server) as sock:
+        for piece in (request[:10], request[10:40], request[40:]):
+            sock.sendall(piece)
+            time.sleep(HEADER_TIMEOUT / 10)
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
+
+
+def test_smoke_test_answers_while_slow_clients_hold_connections(server: LiveServer) -> None:
+    """With 50 idle and half-sent connections open, the smoke test still answers at once."""
+    slow = [_connect(server) for _ in range(50)]
+    try:
+        for sock in slow[::2]:
+            sock.sendall(ENDLESS_HEADERS)
+        for _ in range(10):
+            assert smoke_test_status(server, timeout=5) == 200
+        assert exchange(server.port, b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n").statuses == [200]
+    finally:
+        for sock in slow:
+            sock.close()
