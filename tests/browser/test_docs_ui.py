@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import urllib.parse
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -39,8 +40,14 @@ def server() -> Iterator[LiveServer]:
         yield live
 
 
+@dataclass(frozen=True)
+class DocsUI:
+    page: Page
+    requested: list[str]  # every URL the page asked for, in order
+
+
 @pytest.fixture
-def ui(server: LiveServer) -> Iterator[Page]:
+def docs(server: LiveServer) -> Iterator[DocsUI]:
     """The docs UI of the live server, loaded in a fresh headless Chromium."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -49,9 +56,11 @@ def ui(server: LiveServer) -> Iterator[Page]:
         try:
             page = browser.new_page()
             page.set_default_timeout(UI_TIMEOUT_MS)
+            requested: list[str] = []
+            page.on("request", lambda request: requested.append(request.url))
             page.goto(f"{server.base_url}/api/v1/ui/")
             page.locator(".opblock").first.wait_for()
-            yield page
+            yield DocsUI(page, requested)
         finally:
             browser.close()
 
@@ -81,13 +90,21 @@ def _listed_operations(page: Page) -> set[tuple[str, str, str]]:
     return listed
 
 
-def test_docs_ui_lists_every_operation_of_the_contract(ui: Page) -> None:
+def test_docs_ui_lists_every_operation_of_the_contract(docs: DocsUI) -> None:
     """The UI shows exactly the operations the contract declares, by method, path and id."""
-    assert _listed_operations(ui) == _declared_operations()
+    assert _listed_operations(docs.page) == _declared_operations()
 
 
-def test_try_it_out_on_the_smoke_test_shows_200_and_its_json_body(ui: Page) -> None:
+def test_docs_ui_loads_everything_from_the_server_itself(docs: DocsUI, server: LiveServer) -> None:
+    """Page, scripts, styles and the contract all come from this server: the UI works offline."""
+    assert f"{server.base_url}/api/v1/openapi.json" in docs.requested
+    outside = [url for url in docs.requested if not url.startswith((server.base_url, "data:"))]
+    assert outside == []
+
+
+def test_try_it_out_on_the_smoke_test_shows_200_and_its_json_body(docs: DocsUI) -> None:
     """Expanding the smoke test, Try it out then Execute shows a live 200 with the JSON body."""
+    ui = docs.page
     operation = ui.locator(".opblock").filter(has=ui.locator('[data-path="/smoke-test"]'))
     operation.locator(".opblock-summary-control").click()
     operation.get_by_role("button", name="Try it out").click()
