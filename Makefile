@@ -53,3 +53,15 @@ soak: $(VENV)/.run-deps
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+
+# Deployment (deploy/): Debian's Chromium for the docs UI browser test, and the contract run against a
+# deployed instance with the suite's schemathesis.toml, e.g. make contract URL=https://staging.example.com/api/v1
+.PHONY: chromium contract
+pytest: chromium
+
+chromium:
+	tests/browser/install-chromium.sh
+
+contract: $(VENV)/.test-deps
+	@test -n "$(URL)" || { echo "usage: make contract URL=<base URL of the API, ending in /api/v1>" >&2; exit 2; }
+	$(BIN)/schemathesis run openapi/petsage.yaml --url '$(URL)'

@@ -1,34 +1,98 @@
-"""``petsage serve --workers 2``: a worker killed with SIGKILL is replaced, the other serves on."""
+"""`petsage serve --workers 2`: two processes share the port, a worker killed with SIGKILL is
+replaced while the other serves on, and SIGTERM stops them all."""
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import threading
 import time
 import urllib.error
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Iterator
+
+import psutil
+import pytest
 
 from petsage.testing import LiveServer, running_server
 from tests.live.raw import smoke_test_status
 
+WORKERS = 2
+MAX_CONNECTIONS = 400  # bound: the kernel hands fresh connections to either worker, soon both
+BATCH = 20
 CLIENTS = 4
 WAIT = 60.0  # generous bound for a worker to appear on a shared machine
 
 
-def _workers(server: LiveServer) -> set[int]:
-    """The pids of the worker processes uvicorn's supervisor runs (spawned children)."""
-    pids = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+@pytest.fixture
+def server() -> Iterator[LiveServer]:
+    with running_server("--workers", str(WORKERS), "--log-level", "warning") as live:
+        yield live
+
+
+def _listens_on(process: psutil.Process, port: int) -> bool:
+    try:
+        held = process.net_connections(kind="tcp4")
+    except psutil.Error:  # exited, or a zombie not yet reaped, while we looked
+        return False
+    return any(c.status == psutil.CONN_LISTEN and c.laddr.port == port for c in held)
+
+
+def _workers(server: LiveServer) -> list[psutil.Process]:
+    """The children of ``petsage serve`` that listen on its port (not multiprocessing's helpers)."""
+    children = psutil.Process(server.process.pid).children()
+    return [child for child in children if _listens_on(child, server.port)]
+
+
+def _worker_pids(server: LiveServer) -> set[int]:
+    return {worker.pid for worker in _workers(server)}
+
+
+def _serving_pids(server: LiveServer, connections: list[http.client.HTTPConnection]) -> set[int]:
+    """The pids of the processes holding the server end of each open connection."""
+    client_ports = {connection.sock.getsockname()[1] for connection in connections}
+    return {
+        worker.pid
+        for worker in _workers(server)
+        for held in worker.net_connections(kind="tcp4")
+        if held.raddr and held.raddr.port in client_ports and held.laddr.port == server.port
+    }
+
+
+def _open_and_ask(server: LiveServer) -> http.client.HTTPConnection:
+    """A fresh connection that got a 200 for the smoke test and is still open (keep-alive)."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    connection.request("GET", "/api/v1/smoke-test")
+    response = connection.getresponse()
+    response.read()
+    assert response.status == 200
+    return connection
+
+
+def test_two_workers_both_answer_requests(server: LiveServer) -> None:
+    """Over fresh connections, requests are answered by two distinct worker processes."""
+    assert len(_workers(server)) == WORKERS
+    seen: set[int] = set()
+    for _ in range(MAX_CONNECTIONS // BATCH):
+        # Held open together, so that each worker's share shows in its own socket table.
+        connections = [_open_and_ask(server) for _ in range(BATCH)]
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            cmdline = stat.with_name("cmdline").read_bytes()
-        except OSError:
-            continue  # exited while we looked
-        if int(fields[1]) == server.process.pid and b"spawn_main" in cmdline:
-            pids.add(int(stat.parent.name))
-    return pids
+            seen |= _serving_pids(server, connections)
+        finally:
+            for connection in connections:
+                connection.close()
+        if len(seen) == WORKERS:
+            break
+    assert seen == {worker.pid for worker in _workers(server)}
+
+
+def test_sigterm_stops_every_worker_and_the_master_exits_0(server: LiveServer) -> None:
+    """SIGTERM to the master ends both workers and the master exits 0, within a bound."""
+    workers = _workers(server)
+    assert len(workers) == WORKERS
+    assert server.stop(timeout=60) == 0
+    _, alive = psutil.wait_procs(workers, timeout=10)
+    assert alive == []
 
 
 def _wait_for(condition: Callable[[], bool], timeout: float = WAIT) -> bool:
@@ -83,19 +147,19 @@ class _Load:
 def test_killed_worker_is_replaced_and_no_retried_request_fails() -> None:
     """SIGKILL on one of two workers under load: a new worker pid appears; the other worker
     keeps serving, so only requests in flight on the killed one fail, and their retry succeeds."""
-    with running_server("--workers", "2", "--log-level", "warning") as server:
-        assert _wait_for(lambda: len(_workers(server)) == 2)
-        before = _workers(server)
+    with running_server("--workers", str(WORKERS), "--log-level", "warning") as server:
+        assert _wait_for(lambda: len(_worker_pids(server)) == WORKERS)
+        before = _worker_pids(server)
         victim = min(before)
         with _Load(server) as load:
             assert _wait_for(lambda: load.successes >= 50)
             os.kill(victim, signal.SIGKILL)
-            assert _wait_for(lambda: len(_workers(server) - before) == 1)
+            assert _wait_for(lambda: len(_worker_pids(server) - before) == 1)
             served = load.successes
             assert _wait_for(lambda: load.successes >= served + 50)
-        after = _workers(server)
+        after = _worker_pids(server)
         assert victim not in after
-        assert len(after) == 2
+        assert len(after) == WORKERS
         assert after & before == before - {victim}
         assert load.failures == 0
         # At most the requests in flight on the killed worker's connections: one per client.
