@@ -73,6 +73,7 @@ class DrainingServer(uvicorn.Server):
             # In the signal handler only flags are set; the main loop's tick acts on them.
             self.lifecycle.draining = True
             self._drain_ends = time.monotonic() + self.drain_seconds
+            self._say_connection_close()
             logger.info(
                 "Received %s: readiness fails; draining for %g s",
                 signal.Signals(sig).name,
@@ -89,12 +90,13 @@ class DrainingServer(uvicorn.Server):
         if self._drain_ends is None:
             return should_exit
         # uvicorn rebuilds the default headers once a second, so they are extended on every tick.
-        if _CONNECTION_CLOSE not in self.server_state.default_headers:
-            self.server_state.default_headers = [
-                *self.server_state.default_headers,
-                _CONNECTION_CLOSE,
-            ]
+        self._say_connection_close()
         return should_exit or time.monotonic() >= self._drain_ends
+
+    def _say_connection_close(self) -> None:
+        headers = self.server_state.default_headers
+        if _CONNECTION_CLOSE not in headers:
+            self.server_state.default_headers = [*headers, _CONNECTION_CLOSE]
 
 
 def serve(settings: Settings, health_config: HealthConfig) -> None:
