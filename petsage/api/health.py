@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from connexion import request
+from connexion.context import scope
 from connexion.exceptions import BadRequestProblem
 from connexion.lifecycle import ConnexionResponse
 from connexion.problem import problem
@@ -16,7 +16,9 @@ HEALTH_JSON = "application/health+json"
 
 
 def _service() -> HealthService:
-    service: HealthService = getattr(request.state, STATE_KEY)  # left by the app's lifespan
+    # Left in the ASGI lifespan state by the app's lifespan. Read from the scope directly:
+    # ``connexion.request`` would build a request object on every probe.
+    service: HealthService = scope["state"][STATE_KEY]
     return service
 
 

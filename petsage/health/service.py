@@ -61,6 +61,9 @@ class HealthService:
             ]
         )
         self._service_id = config.service_id
+        # The last document per probe, with what it was built from: probes within a TTL see the
+        # same result objects, so they get the same document without building it again.
+        self._last: dict[str, tuple[tuple[object, ...], HealthResponse]] = {}
 
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: object) -> AsyncIterator[dict[str, HealthService]]:
@@ -92,7 +95,12 @@ class HealthService:
         self, what: str, results: dict[str, CheckResult], failure: str | None = None
     ) -> HealthResponse:
         """The document for ``results``; ``failure`` fails it whatever they say."""
-        return HealthResponse(
+        # The cached document holds the result objects, so their ids cannot be reused meanwhile.
+        source = (failure, *results, *map(id, results.values()))
+        last = self._last.get(what)
+        if last is not None and last[0] == source:
+            return last[1]
+        report = HealthResponse(
             status="fail" if failure else worst(r.status for r in results.values()),
             version="1",
             release_id=__version__,
@@ -101,3 +109,5 @@ class HealthService:
             output=failure,
             checks={key: [result] for key, result in results.items()},
         )
+        self._last[what] = (source, report)
+        return report
