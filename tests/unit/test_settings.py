@@ -44,3 +44,35 @@ def test_invalid_value_names_the_key(
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError, match=name.removeprefix("PETSAGE_").lower()):
         Settings()
+
+
+def test_health_settings_default_to_a_five_second_drain(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No config file, 5 s drain, 10 s grace, quiet probes, text logs."""
+    for name in (
+        "PETSAGE_CONFIG",
+        "PETSAGE_DRAIN_SECONDS",
+        "PETSAGE_GRACEFUL_TIMEOUT",
+        "PETSAGE_LOG_PROBES",
+        "PETSAGE_LOG_FORMAT",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings()
+    assert (settings.config, settings.drain_seconds, settings.graceful_timeout) == (None, 5.0, 10)
+    assert (settings.log_probes, settings.log_format) == (False, "text")
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PETSAGE_DRAIN_SECONDS", "-1"),
+        ("PETSAGE_LOG_FORMAT", "xml"),
+        ("PETSAGE_LOG_PROBES", "maybe"),
+    ],
+)
+def test_invalid_health_setting_names_the_key(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    """A bad drain, log format or probe-logging value is refused, naming the setting."""
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError, match=name.removeprefix("PETSAGE_").lower()):
+        Settings()
