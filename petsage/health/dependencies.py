@@ -11,6 +11,7 @@ import base64
 import contextlib
 import logging
 import os
+import socket
 import ssl
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
@@ -34,7 +35,10 @@ def _elapsed_ms(started: float) -> float:
 def _unreachable(name: str, target: str, error: OSError) -> CheckResult:
     logger.warning("health check %r: cannot connect to %s: %r", name, target, error)
     # asyncio's own strerror repeats the address; the errno's text is the reason alone.
-    reason = os.strerror(error.errno) if error.errno else type(error).__name__
+    if isinstance(error, socket.gaierror) or not error.errno:
+        reason = error.strerror or type(error).__name__
+    else:
+        reason = os.strerror(error.errno)
     return CheckResult(status="fail", output=f"cannot connect: {reason}")
 
 
