@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from connexion import AsyncApp
@@ -9,6 +10,10 @@ from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import RelativeResolver
 
+from petsage.health.config import HealthConfig, load_health_config
+from petsage.health.lifecycle import Lifecycle
+from petsage.health.runner import Registration
+from petsage.health.service import HealthService
 from petsage.settings import Settings
 from petsage.web.hygiene import ResponseHygieneMiddleware
 from petsage.web.jsonifier import PydanticJsonifier
@@ -23,14 +28,28 @@ def spec_dir() -> Path:
     return packaged if packaged.is_dir() else Path(__file__).parents[1] / "openapi"
 
 
-def create_app(settings: Settings, *, validate_responses: bool = False) -> AsyncApp:
+def create_app(
+    settings: Settings,
+    *,
+    validate_responses: bool = False,
+    health_config: HealthConfig | None = None,
+    lifecycle: Lifecycle | None = None,
+    checks: Sequence[Registration] = (),
+) -> AsyncApp:
     """Build the ASGI app. ``validate_responses`` checks every response against the contract
-    (the tests turn it on; it costs half the throughput, so production leaves it off)."""
+    (the tests turn it on; it costs half the throughput, so production leaves it off).
+
+    ``health_config`` defaults to the file ``settings.config`` names; ``lifecycle`` is how the
+    server tells readiness it is draining; ``checks`` adds readiness checks written in Python.
+    """
+    config = health_config or load_health_config(settings.config)
+    health = HealthService(config.health, lifecycle or Lifecycle(), checks)
     app = AsyncApp(
         __name__,
         specification_dir=spec_dir(),
         jsonifier=PydanticJsonifier(),
         validator_map={"parameter": ConciseParameterValidator},
+        lifespan=health.lifespan,
     )
     for status in ROUTING_DETAILS:
         app.add_error_handler(status, routing_problem)

@@ -10,10 +10,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from petsage import __version__
+from petsage.health.config import ConfigError, HealthConfig, load_health_config
+from petsage.probe import default_url, probe
 from petsage.server import serve
 from petsage.settings import Settings
 
 EXIT_OK = 0
+EXIT_UNHEALTHY = 1  # `petsage probe`: the endpoint did not answer 2xx
 EXIT_CONFIG = 78  # sysexits EX_CONFIG: the settings are wrong
 
 
@@ -47,6 +50,26 @@ def _parser() -> argparse.ArgumentParser:
         choices=["critical", "error", "warning", "info", "debug", "trace"],
         help=f"lowest level logged (PETSAGE_LOG_LEVEL, default {defaults['log_level'].default})",
     )
+    serve_parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="TOML file with the health checks (PETSAGE_CONFIG, default none)",
+    )
+
+    probe_parser = commands.add_parser(
+        "probe",
+        help="GET a health endpoint: exit 0 on 2xx, 1 otherwise",
+        description="GET URL and print one line; exit 0 on a 2xx answer, 1 otherwise.",
+    )
+    probe_parser.add_argument(
+        "url",
+        nargs="?",
+        metavar="URL",
+        help="default: the readiness endpoint at PETSAGE_HOST and PETSAGE_PORT",
+    )
+    probe_parser.add_argument(
+        "--timeout", type=float, default=2.0, help="seconds to wait (default 2.0)"
+    )
     return parser
 
 
@@ -61,9 +84,21 @@ def _load_settings(overrides: dict[str, Any]) -> Settings:
         raise SystemExit(EXIT_CONFIG) from None
 
 
+def _load_health_config(settings: Settings) -> HealthConfig:
+    try:
+        return load_health_config(settings.config)
+    except ConfigError as error:
+        print(f"petsage: invalid config: {error}", file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG) from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     options = vars(_parser().parse_args(argv))
     command = options.pop("command")
-    if command == "serve":
-        serve(_load_settings(options))
+    if command == "probe":
+        healthy, line = probe(options["url"] or default_url(_load_settings({})), options["timeout"])
+        print(line)
+        return EXIT_OK if healthy else EXIT_UNHEALTHY
+    settings = _load_settings(options)
+    serve(settings, _load_health_config(settings))
     return EXIT_OK

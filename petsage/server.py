@@ -1,18 +1,38 @@
-"""Run the app under uvicorn with the settings the service ships."""
+"""Run the app under uvicorn with the settings the service ships, and drain before stopping.
+
+On SIGTERM or SIGINT readiness fails at once, every response says ``Connection: close`` so
+keep-alive clients go elsewhere, and the server keeps serving for ``drain_seconds``; then uvicorn's
+own shutdown stops accepting and gives in-flight requests ``graceful_timeout`` seconds.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
+import signal
+import sys
+import time
 from functools import partial
+from types import FrameType
 from typing import cast
 
 import uvicorn
+from connexion import AsyncApp
+from uvicorn.config import STARTUP_FAILURE
+from uvicorn.supervisors import Multiprocess
 
+from petsage.app import create_app
+from petsage.health.config import HealthConfig
+from petsage.health.lifecycle import Lifecycle
+from petsage.logs import log_config
 from petsage.settings import Settings
 from petsage.web.protocol import HttpLimits, LimitedHttpToolsProtocol
 
 APP_FACTORY = "petsage.app:app_from_environment"
+_CONNECTION_CLOSE = (b"connection", b"close")
+
+logger = logging.getLogger("uvicorn.error")
 
 
 def settings_environment(settings: Settings) -> dict[str, str]:
@@ -20,20 +40,21 @@ def settings_environment(settings: Settings) -> dict[str, str]:
     return {
         f"PETSAGE_{name.upper()}": str(value)
         for name, value in settings.model_dump(mode="json").items()
+        if value is not None
     }
 
 
-def serve(settings: Settings) -> None:
-    """Serve until stopped: httptools and uvloop, lifespan on so a contract that does not bind to
-    its handlers fails at startup rather than as 500s."""
-    os.environ.update(settings_environment(settings))
-    uvicorn.run(
-        APP_FACTORY,
-        factory=True,
+def uvicorn_config(settings: Settings, app: AsyncApp | str) -> uvicorn.Config:
+    """The one place uvicorn is configured: httptools and uvloop, lifespan on so a contract that
+    does not bind to its handlers fails at startup rather than as 500s, no ``server`` header."""
+    return uvicorn.Config(
+        app,
+        factory=isinstance(app, str),
         host=settings.host,
         port=settings.port,
         workers=settings.workers,
         log_level=settings.log_level,
+        log_config=log_config(settings),
         # httptools with bounds on each request; a partial of a module-level class pickles into
         # every worker process, and uvicorn only ever calls it like the class.
         http=cast(
@@ -43,4 +64,61 @@ def serve(settings: Settings) -> None:
         loop="uvloop",
         lifespan="on",
         server_header=False,
+        timeout_graceful_shutdown=settings.graceful_timeout,
     )
+
+
+class DrainingServer(uvicorn.Server):
+    """uvicorn's server with a drain between the stop signal and the shutdown."""
+
+    def __init__(self, config: uvicorn.Config, lifecycle: Lifecycle, drain_seconds: float) -> None:
+        super().__init__(config)
+        self.lifecycle = lifecycle
+        self.drain_seconds = drain_seconds
+        self._drain_ends: float | None = None
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self._drain_ends is None and not self.should_exit:
+            # In the signal handler only flags are set; the main loop's tick acts on them.
+            self.lifecycle.draining = True
+            self._drain_ends = time.monotonic() + self.drain_seconds
+            self._say_connection_close()
+            logger.info(
+                "Received %s: readiness fails; draining for %g s",
+                signal.Signals(sig).name,
+                self.drain_seconds,
+            )
+            return
+        # A second signal ends the drain now; a third SIGINT skips the graceful wait, as in uvicorn.
+        if self.should_exit and sig == signal.SIGINT:
+            self.force_exit = True
+        self.should_exit = True
+
+    async def on_tick(self, counter: int) -> bool:
+        should_exit = await super().on_tick(counter)
+        if self._drain_ends is None:
+            return should_exit
+        # uvicorn rebuilds the default headers once a second, so they are extended on every tick.
+        self._say_connection_close()
+        return should_exit or time.monotonic() >= self._drain_ends
+
+    def _say_connection_close(self) -> None:
+        headers = self.server_state.default_headers
+        if _CONNECTION_CLOSE not in headers:
+            self.server_state.default_headers = [*headers, _CONNECTION_CLOSE]
+
+
+def serve(settings: Settings, health_config: HealthConfig) -> None:
+    """Serve until stopped, draining first. With several workers uvicorn's supervisor runs them,
+    each loading the settings from the environment, and stops them without a drain."""
+    if settings.workers > 1:
+        os.environ.update(settings_environment(settings))
+        config = uvicorn_config(settings, APP_FACTORY)
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+        return
+    lifecycle = Lifecycle()
+    app = create_app(settings, health_config=health_config, lifecycle=lifecycle)
+    server = DrainingServer(uvicorn_config(settings, app), lifecycle, settings.drain_seconds)
+    server.run()
+    if not server.started:
+        sys.exit(STARTUP_FAILURE)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, field_serializer, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LogLevel = Literal["critical", "error", "warning", "info", "debug", "trace"]
+LogFormat = Literal["text", "json"]
 
 
 class Settings(BaseSettings):
@@ -21,6 +23,27 @@ class Settings(BaseSettings):
     )
     workers: int = Field(default=1, ge=1, description="Number of worker processes.")
     log_level: LogLevel = Field(default="info", description="Lowest level written to the log.")
+
+    # Health checks, drain and logs.
+    config: Path | None = Field(
+        default=None, description="TOML file with the health checks (none: built-in checks only)."
+    )
+    drain_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="After SIGTERM/SIGINT: seconds to keep serving with readiness failing.",
+    )
+    graceful_timeout: int = Field(
+        default=10,
+        ge=0,
+        description="After the drain: seconds in-flight requests get before they are cancelled.",
+    )
+    log_probes: bool = Field(
+        default=False, description="Write successful smoke and health requests to the access log."
+    )
+    log_format: LogFormat = Field(
+        default="text", description="text, or json for one JSON object per line."
+    )
 
     # Hardening: bounds on what one request may make the HTTP layer hold (petsage/web/protocol.py).
     max_header_bytes: int = Field(

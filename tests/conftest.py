@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,5 +43,7 @@ def app() -> AsyncApp:
 
 
 @pytest.fixture
-def client(app: AsyncApp) -> TestClient:
-    return app.test_client()
+def client(app: AsyncApp) -> Iterator[TestClient]:
+    """A client of the started app (its lifespan has run, as under uvicorn)."""
+    with app.test_client() as client:
+        yield client

@@ -9,14 +9,29 @@ from openapi_schema_validator import OAS30Validator
 from pydantic import BaseModel
 
 from petsage import __version__
+from petsage.health.models import CheckResult, HealthResponse
 from petsage.services.smoke import run_smoke_test
 from petsage.services.welcome import welcome
-from tests.conftest import load_spec
+from tests.conftest import load_spec, resolve_refs
 
 
 def _schema(spec_name: str, schema_name: str) -> dict[str, Any]:
-    schema: dict[str, Any] = load_spec(spec_name)["components"]["schemas"][schema_name]
+    spec = load_spec(spec_name)
+    schema: dict[str, Any] = resolve_refs(spec["components"]["schemas"][schema_name], spec)
     return schema
+
+
+_PASS = CheckResult(component_type="system", observed_value=0.2, observed_unit="ms")
+_FAIL = CheckResult(status="fail", output="timed out after 0.5 s")
+_HEALTH = HealthResponse(
+    status="fail",
+    version="1",
+    release_id=__version__,
+    service_id="petsage-api",
+    description="PetSage API readiness",
+    output="shutting down",
+    checks={"event-loop:lag": [_PASS], "pet-db": [_FAIL]},
+)
 
 
 @pytest.mark.parametrize(
@@ -24,6 +39,9 @@ def _schema(spec_name: str, schema_name: str) -> dict[str, Any]:
     [
         ("petsage.yaml", "SmokeTestResponse", run_smoke_test()),
         ("root.yaml", "Welcome", welcome()),
+        ("petsage.yaml", "HealthResponse", _HEALTH),
+        ("petsage.yaml", "HealthCheckResult", _PASS),
+        ("petsage.yaml", "HealthCheckResult", _FAIL),
     ],
 )
 def test_service_results_validate_against_the_contract(
@@ -47,6 +65,31 @@ def test_contract_example_loads_into_the_model(
     schema = _schema(spec_name, schema_name)
     type(model).model_validate(schema["example"])
     assert set(schema["required"]) == set(schema["properties"]) == set(type(model).model_fields)
+
+
+@pytest.mark.parametrize(
+    ("schema_name", "model"),
+    [("HealthResponse", HealthResponse), ("HealthCheckResult", CheckResult)],
+)
+def test_health_models_have_the_contract_members(schema_name: str, model: type[BaseModel]) -> None:
+    """Each health model's JSON members are the schema's properties, required ones alike, and the
+    contract's example loads into it."""
+    schema = _schema("petsage.yaml", schema_name)
+    model.model_validate(schema["example"])
+    members = {field.serialization_alias or name for name, field in model.model_fields.items()}
+    assert members == set(schema["properties"])
+    required = {
+        field.serialization_alias or name
+        for name, field in model.model_fields.items()
+        if field.is_required()
+    }
+    assert required <= set(schema["required"])
+
+
+def test_contract_rejects_an_unknown_health_status() -> None:
+    """status is one of pass, warn, fail in the contract as in the model."""
+    body = _HEALTH.model_dump(mode="json") | {"status": "ok"}
+    assert not OAS30Validator(_schema("petsage.yaml", "HealthResponse")).is_valid(body)
 
 
 def test_contract_rejects_a_naive_timestamp() -> None:

@@ -36,7 +36,14 @@ def test_explicit_values_beat_the_environment(monkeypatch: pytest.MonkeyPatch) -
 
 
 @pytest.mark.parametrize(
-    ("name", "value"), [("PETSAGE_PORT", "70000"), ("PETSAGE_LOG_LEVEL", "loud")]
+    ("name", "value"),
+    [
+        ("PETSAGE_PORT", "70000"),
+        ("PETSAGE_LOG_LEVEL", "loud"),
+        ("PETSAGE_DRAIN_SECONDS", "-1"),
+        ("PETSAGE_LOG_FORMAT", "xml"),
+        ("PETSAGE_LOG_PROBES", "maybe"),
+    ],
 )
 def test_invalid_value_names_the_key(
     monkeypatch: pytest.MonkeyPatch, name: str, value: str
@@ -77,3 +84,18 @@ def test_hardening_defaults_match_the_readme(monkeypatch: pytest.MonkeyPatch) ->
         8192,
     )
     assert (settings.header_timeout, settings.allowed_hosts) == (10.0, [])
+
+
+def test_health_settings_default_to_a_five_second_drain(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No config file, 5 s drain, 10 s grace, quiet probes, text logs."""
+    for name in (
+        "PETSAGE_CONFIG",
+        "PETSAGE_DRAIN_SECONDS",
+        "PETSAGE_GRACEFUL_TIMEOUT",
+        "PETSAGE_LOG_PROBES",
+        "PETSAGE_LOG_FORMAT",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings()
+    assert (settings.config, settings.drain_seconds, settings.graceful_timeout) == (None, 5.0, 10)
+    assert (settings.log_probes, settings.log_format) == (False, "text")

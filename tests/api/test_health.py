@@ -1,0 +1,170 @@
+"""The health probes as a client sees them through Connexion's test client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from petsage.app import create_app
+from petsage.health import CheckResult, Registration, named_check
+from petsage.health.lifecycle import Lifecycle
+from petsage.settings import Settings
+from tests.api.test_errors import assert_problem
+
+HEALTH_JSON = "application/health+json"
+PROBES = ["/api/v1/health/live", "/api/v1/health/ready", "/api/v1/health/ready/memory"]
+
+
+async def _down() -> CheckResult:
+    return CheckResult(status="fail", output="cannot connect: Connection refused")
+
+
+async def _leaky() -> None:
+    raise RuntimeError("token=s3cr3t")
+
+
+def _client(*registrations: Registration, lifecycle: Lifecycle | None = None) -> TestClient:
+    app = create_app(Settings(), validate_responses=True, checks=registrations, lifecycle=lifecycle)
+    return app.test_client()
+
+
+@pytest.fixture
+def down_client() -> Iterator[TestClient]:
+    """An app whose critical `pet-db` fails and whose non-critical `vet-api` fails too."""
+    with _client(
+        Registration(named_check("pet-db", _down), measurement="responseTime"),
+        Registration(named_check("vet-api", _down), critical=False),
+    ) as client:
+        yield client
+
+
+def _body(response: Any) -> dict[str, Any]:
+    assert response.headers["content-type"] == HEALTH_JSON
+    assert response.headers["cache-control"] == "no-store"
+    body: dict[str, Any] = response.json()
+    return body
+
+
+@pytest.mark.parametrize("path", PROBES)
+def test_probe_of_a_healthy_instance_is_200_pass(client: TestClient, path: str) -> None:
+    """Each probe answers 200 health+json, no-store, with status pass and the draft's members."""
+    body = _body(response := client.get(path))
+    assert response.status_code == 200
+    assert body["status"] == "pass"
+    assert body["version"] == "1"
+    assert body["serviceId"] == "petsage-api"
+    assert body["checks"]
+
+
+def test_liveness_reports_event_loop_lag_and_uptime(client: TestClient) -> None:
+    """Liveness holds the event loop's lag in ms and the uptime in s, and nothing else."""
+    checks = _body(client.get("/api/v1/health/live"))["checks"]
+    assert set(checks) == {"event-loop:lag", "uptime"}
+    assert checks["event-loop:lag"][0]["observedUnit"] == "ms"
+    assert checks["uptime"][0]["observedUnit"] == "s"
+    assert checks["uptime"][0]["observedValue"] >= 0
+
+
+def test_readiness_fails_with_503_when_a_critical_check_fails(down_client: TestClient) -> None:
+    """A failing critical check makes readiness 503 fail; a failing non-critical one is warn."""
+    response = down_client.get("/api/v1/health/ready")
+    body = _body(response)
+    assert response.status_code == 503
+    assert body["status"] == "fail"
+    assert body["checks"]["pet-db:responseTime"][0]["status"] == "fail"
+    assert body["checks"]["vet-api"][0]["status"] == "warn"
+    assert body["checks"]["vet-api"][0]["output"] == "cannot connect: Connection refused"
+
+
+def test_readiness_is_200_warn_when_only_non_critical_checks_fail(down_client: TestClient) -> None:
+    """Excluding the critical check leaves a warn, which is still 200."""
+    response = down_client.get("/api/v1/health/ready", params={"exclude": "pet-db"})
+    assert response.status_code == 200
+    body = _body(response)
+    assert body["status"] == "warn"
+    assert "pet-db:responseTime" not in body["checks"]
+
+
+def test_exclude_is_repeatable(down_client: TestClient) -> None:
+    """exclude=a&exclude=b skips both checks."""
+    response = down_client.get("/api/v1/health/ready?exclude=pet-db&exclude=vet-api")
+    assert response.status_code == 200
+    assert set(_body(response)["checks"]) == {"event-loop:lag", "memory:rss"}
+
+
+def test_one_check_by_name(down_client: TestClient) -> None:
+    """/ready/{check} answers for that check alone, with its own status."""
+    response = down_client.get("/api/v1/health/ready/pet-db")
+    assert response.status_code == 503
+    assert set(_body(response)["checks"]) == {"pet-db:responseTime"}
+    response = down_client.get("/api/v1/health/ready/vet-api")
+    assert response.status_code == 200
+    assert _body(response)["status"] == "warn"
+
+
+def test_unknown_excluded_name_is_400_naming_it(client: TestClient) -> None:
+    """exclude=<a name no check has> is a 400 problem that names it."""
+    response = client.get("/api/v1/health/ready?exclude=memory&exclude=pet-db")
+    body = assert_problem(response, 400, "Bad Request")
+    assert body["detail"] == "Query parameter 'exclude': there is no health check named 'pet-db'"
+
+
+def test_unknown_check_is_404_naming_it(client: TestClient) -> None:
+    """/ready/<a name no check has> is a 404 problem that names it."""
+    body = assert_problem(client.get("/api/v1/health/ready/pet-db"), 404, "Not Found")
+    assert body["detail"] == "There is no health check named 'pet-db'."
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/health/ready/Pet_DB", "/api/v1/health/ready?exclude=Pet%20DB"]
+)
+def test_badly_spelt_check_name_is_400(client: TestClient, url: str) -> None:
+    """A name that is not lowercase words joined by hyphens is refused by the contract."""
+    assert_problem(client.get(url), 400, "Bad Request")
+
+
+def test_check_that_raises_never_leaks_its_error() -> None:
+    """A raising check gives 503 with the exception's class only: no message, no traceback."""
+    with _client(Registration(named_check("leaky", _leaky))) as leaky:
+        response = leaky.get("/api/v1/health/ready")
+    assert response.status_code == 503
+    assert _body(response)["checks"]["leaky"][0]["output"] == "check raised RuntimeError"
+    assert "s3cr3t" not in response.text
+    assert "Traceback" not in response.text
+
+
+def test_readiness_fails_while_draining_and_liveness_does_not() -> None:
+    """Once the server drains, readiness is 503 fail `shutting down`; liveness stays 200."""
+    lifecycle = Lifecycle()
+    with _client(lifecycle=lifecycle) as client:
+        assert client.get("/api/v1/health/ready").status_code == 200
+        lifecycle.draining = True
+        response = client.get("/api/v1/health/ready")
+        assert response.status_code == 503
+        body = _body(response)
+        assert (body["status"], body["output"]) == ("fail", "shutting down")
+        assert client.get("/api/v1/health/live").status_code == 200
+        assert client.get("/api/v1/smoke-test").status_code == 200
+
+
+def test_readiness_fails_before_startup_has_finished() -> None:
+    """Before the app's lifespan has run, readiness is 503 fail `starting`."""
+    lifecycle = Lifecycle()
+    with _client(lifecycle=lifecycle) as client:
+        lifecycle.started = False  # as it is between the process starting and the lifespan ending
+        body = _body(response := client.get("/api/v1/health/ready"))
+    assert response.status_code == 503
+    assert (body["status"], body["output"]) == ("fail", "starting")
+
+
+@pytest.mark.parametrize("path", PROBES)
+def test_head_has_the_status_and_headers_of_get(client: TestClient, path: str) -> None:
+    """HEAD answers like GET, without a body."""
+    get, head = client.get(path), client.head(path)
+    assert head.status_code == get.status_code == 200
+    assert head.content == b""
+    for header in ("content-type", "cache-control"):
+        assert head.headers[header] == get.headers[header]
