@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 SPECS := openapi/petsage.yaml openapi/root.yaml
 
-.PHONY: run test lint spec-lint pytest lock clean
+.PHONY: run test lint spec-lint pytest lock clean bench bench-quick
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,5 +44,20 @@ pytest: $(VENV)/.test-deps
 lock: $(VENV)/.test-deps
 	$(PIP) freeze --exclude-editable > constraints.txt
 
+# The benchmark (bench/README.md): wrk from Debian if missing, the peer's own pinned environment.
+PEER_VENV := bench/.venv-peer
+$(PEER_VENV)/.installed: bench/requirements-peer.txt
+	$(PYTHON) -m venv $(PEER_VENV)
+	$(PEER_VENV)/bin/python -m pip --disable-pip-version-check --quiet install --requirement $<
+	touch $@
+
+bench: $(VENV)/.run-deps $(PEER_VENV)/.installed ## PetSage vs the FastAPI peer vs raw ASGI (minutes)
+	bench/install-wrk.sh
+	$(PEER_VENV)/bin/python bench/run.py
+
+bench-quick: $(VENV)/.run-deps $(PEER_VENV)/.installed ## the same, a few seconds per scenario
+	bench/install-wrk.sh
+	$(PEER_VENV)/bin/python bench/run.py --quick --out test-artifacts/bench
+
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(PEER_VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
