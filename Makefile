@@ -44,20 +44,30 @@ pytest: $(VENV)/.test-deps
 lock: $(VENV)/.test-deps
 	$(PIP) freeze --exclude-editable > constraints.txt
 
-# The benchmark (bench/README.md): wrk from Debian if missing, the peer's own pinned environment.
+# The benchmark (bench/README.md): wrk from Debian if missing; PetSage installed as `make run`
+# installs it but without the test tools; the peer and the chart in their own pinned environment.
+SERVICE_VENV := bench/.venv-service
 PEER_VENV := bench/.venv-peer
+$(SERVICE_VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(SERVICE_VENV)
+	$(SERVICE_VENV)/bin/python -m pip --disable-pip-version-check --quiet install \
+		--constraint constraints.txt --editable .
+	touch $@
+
 $(PEER_VENV)/.installed: bench/requirements-peer.txt
 	$(PYTHON) -m venv $(PEER_VENV)
 	$(PEER_VENV)/bin/python -m pip --disable-pip-version-check --quiet install --requirement $<
 	touch $@
 
-bench: $(VENV)/.run-deps $(PEER_VENV)/.installed ## PetSage vs the FastAPI peer vs raw ASGI (minutes)
+BENCH_DEPS := $(SERVICE_VENV)/.installed $(PEER_VENV)/.installed
+
+bench: $(BENCH_DEPS) ## PetSage vs the FastAPI peer vs raw ASGI: the figures to quote (~5 min)
 	bench/install-wrk.sh
 	$(PEER_VENV)/bin/python bench/run.py
 
-bench-quick: $(VENV)/.run-deps $(PEER_VENV)/.installed ## the same, a few seconds per scenario
+bench-quick: $(BENCH_DEPS) ## the same, a few seconds per scenario (results in test-artifacts/)
 	bench/install-wrk.sh
 	$(PEER_VENV)/bin/python bench/run.py --quick --out test-artifacts/bench
 
 clean:
-	rm -rf $(VENV) $(PEER_VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SERVICE_VENV) $(PEER_VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -57,7 +57,9 @@ def _load(url: str, mode: dict[str, Any], raw_path: Path) -> dict[str, Any]:
 
 
 def measure(mode: dict[str, Any], out: Path) -> dict[str, Any]:
-    specs = servers.contenders(servers.ROOT / ".venv" / "bin" / "petsage", Path(sys.executable))
+    specs = servers.contenders(
+        servers.ROOT / "bench" / ".venv-service" / "bin" / "petsage", Path(sys.executable)
+    )
     raw_dir = out / "raw"
     raw_dir.mkdir(parents=True, exist_ok=True)
     samples: dict[str, list[dict[str, Any]]] = {

@@ -14,6 +14,7 @@ from petsage.web.jsonifier import PydanticJsonifier
 from petsage.web.parameters import ConciseParameterValidator
 from petsage.web.problems import ROUTING_DETAILS, routing_problem
 from petsage.web.slashes import NoSlashRedirectMiddleware
+from petsage.web.stack import LeanAsyncApp
 
 
 def spec_dir() -> Path:
@@ -25,7 +26,7 @@ def spec_dir() -> Path:
 def create_app(settings: Settings, *, validate_responses: bool = False) -> AsyncApp:
     """Build the ASGI app. ``validate_responses`` checks every response against the contract
     (the tests turn it on; it costs half the throughput, so production leaves it off)."""
-    app = AsyncApp(
+    app = LeanAsyncApp(
         __name__,
         specification_dir=spec_dir(),
         jsonifier=PydanticJsonifier(),
