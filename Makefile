@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 SPECS := openapi/petsage.yaml openapi/root.yaml
 
-.PHONY: run test lint spec-lint pytest lock clean bench bench-quick
+.PHONY: run test lint spec-lint pytest lock clean bench bench-quick bench-profile
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,10 @@ BENCH_DEPS := $(SERVICE_VENV)/.installed $(PEER_VENV)/.installed
 bench: $(BENCH_DEPS) ## PetSage vs the FastAPI peer vs raw ASGI: the figures to quote (~5 min)
 	bench/install-wrk.sh
 	$(PEER_VENV)/bin/python bench/run.py
+
+bench-profile: $(BENCH_DEPS) ## where the time goes: app layer in process, py-spy under load
+	bench/install-wrk.sh
+	$(PEER_VENV)/bin/python bench/profiling.py
 
 bench-quick: $(BENCH_DEPS) ## the same, a few seconds per scenario (results in test-artifacts/)
 	bench/install-wrk.sh

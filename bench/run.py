@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import socket
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -35,12 +34,6 @@ LABELS = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _commit() -> str:
     result = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=servers.ROOT
@@ -51,9 +44,9 @@ def _commit() -> str:
 
 def _load(url: str, mode: dict[str, Any], raw_path: Path) -> dict[str, Any]:
     wrk.run(url, mode["warmup_seconds"])
-    result, text = wrk.run(url, mode["seconds"])
-    raw_path.write_text(text)
-    return asdict(result)
+    report_text = wrk.run(url, mode["seconds"])
+    raw_path.write_text(report_text)
+    return asdict(wrk.parse(report_text))
 
 
 def measure(mode: dict[str, Any], out: Path) -> dict[str, Any]:
@@ -73,7 +66,7 @@ def measure(mode: dict[str, Any], out: Path) -> dict[str, Any]:
     for round_ in range(mode["rounds"]):
         for spec in specs:
             stem = f"{spec.name}-{round_}"
-            server = servers.start(spec, _free_port(), raw_dir / f"{stem}.log")
+            server = servers.start(spec, servers.free_port(), raw_dir / f"{stem}.log")
             try:
                 base = f"http://127.0.0.1:{server.port}"
                 sample = _load(base + spec.smoke_path, mode, raw_dir / f"{stem}.wrk.txt")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import os
 import signal
+import socket
 import subprocess
 import time
 from dataclasses import dataclass
@@ -49,6 +50,13 @@ def contenders(petsage_bin: Path, python_peer: Path) -> list[ServerSpec]:
             "/api/v1/smoke-test",
         ),
     ]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def get_status(port: int, path: str, timeout: float = 2.0) -> int:

@@ -28,6 +28,8 @@ def _ms(text: str) -> float:
 def parse(output: str) -> WrkResult:
     """The figures of a ``wrk --latency`` report."""
     percentiles = dict(re.findall(r"^\s+(\d+)%\s+(\S+)$", output, re.MULTILINE))
+    if not {"50", "99"} <= set(percentiles):
+        raise ValueError(f"no latency distribution in wrk's report:\n{output}")
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     sockets = re.search(
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
@@ -42,10 +44,9 @@ def parse(output: str) -> WrkResult:
     )
 
 
-def run(url: str, seconds: float) -> tuple[WrkResult, str]:
-    """Load ``url`` with 32 connections for ``seconds``; the figures and wrk's own report."""
+def run(url: str, seconds: float) -> str:
+    """Load ``url`` with 32 connections for ``seconds``; wrk's report."""
     argv = ["taskset", "-c", LOAD_CORE, "wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds:g}s"]
-    output = subprocess.run(
+    return subprocess.run(
         [*argv, "--latency", url], capture_output=True, text=True, check=True, timeout=seconds + 60
     ).stdout
-    return parse(output), output

@@ -31,8 +31,10 @@ MIDDLEWARES = [SWAPPED.get(layer, layer) for layer in ConnexionMiddleware.defaul
 class LeanAsyncApp(AsyncApp):  # type: ignore[misc]
     """``AsyncApp`` on the stack above, around handlers whose decorator chain is built once."""
 
-    def __init__(self, import_name: str, **options: Any) -> None:
-        super().__init__(import_name, middlewares=list(MIDDLEWARES), **options)
+    def __init__(
+        self, import_name: str, *, middlewares: list[Any] | None = None, **options: Any
+    ) -> None:
+        super().__init__(import_name, middlewares=list(middlewares or MIDDLEWARES), **options)
         # AsyncApp wraps a stock AsyncASGIApp; the innermost app is ours instead.
         self._middleware_app = PrebuiltASGIApp()
         self.middleware.app = self._middleware_app
@@ -47,7 +49,10 @@ class LeanAsyncApp(AsyncApp):  # type: ignore[misc]
         looks its class up by identity, and would not find the subclass)."""
         if self.middleware.middleware_stack is not None:
             raise RuntimeError("Cannot add middleware after an application has started")
-        anchor = SWAPPED.get(position.value, position.value)
         layers = self.middleware.middlewares
-        index = next(i for i, layer in enumerate(layers) if getattr(layer, "func", layer) is anchor)
-        layers.insert(index, partial(middleware_class, **options))
+        for index, layer in enumerate(layers):
+            layer_class = getattr(layer, "func", layer)
+            if isinstance(layer_class, type) and issubclass(layer_class, position.value):
+                layers.insert(index, partial(middleware_class, **options))
+                return
+        raise ValueError(f"Could not insert middleware at position {position.name}.")

@@ -35,6 +35,8 @@ class PrebuiltValidationOperation(RequestValidationOperation):  # type: ignore[m
             validator_map=validator_map,
         )
         self._has_body = bool(operation.body_definition())
+        # With no parameter declared and extra ones allowed, there is nothing to check.
+        self._checks_parameters = bool(operation.parameters) or strict_validation
         self._parameter_validator = self._validator_map["parameter"](
             operation.parameters,
             uri_parser=operation.uri_parser_class(
@@ -48,7 +50,8 @@ class PrebuiltValidationOperation(RequestValidationOperation):  # type: ignore[m
         if self._has_body:
             await super().__call__(scope, receive, send)
             return
-        self._parameter_validator.validate(scope)
+        if self._checks_parameters:
+            self._parameter_validator.validate(scope)
         await self.next_app(scope, receive, send)
 
 

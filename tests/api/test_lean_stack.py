@@ -84,12 +84,14 @@ async def undeclared_media_type() -> tuple[str, int, dict[str, str]]:
 
 REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
     ("GET", "/plain", {}),
+    ("GET", "/plain?extra=1", {}),
     ("HEAD", "/plain", {}),
     ("POST", "/plain", {}),
     ("GET", "/plain/", {}),
     ("GET", "/plain", {"headers": {"Content-Type": "multipart/form-data; boundary=x"}}),
     ("GET", "/pets/3", {}),
     ("GET", "/pets/3?limit=7", {}),
+    ("GET", "/pets/3?limit=7&extra=1", {}),
     ("GET", "/pets/3?limit=11", {}),
     ("GET", "/pets/3?limit=abc", {}),
     ("GET", "/pets/abc", {}),
@@ -128,14 +130,16 @@ def spec_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-@pytest.mark.parametrize("validate_responses", [False, True])
+@pytest.mark.parametrize(
+    "api_options", [{}, {"validate_responses": True}, {"strict_validation": True}], ids=str
+)
 @pytest.mark.parametrize(("method", "path", "options"), REQUESTS)
 def test_lean_app_answers_as_connexion_does(
-    spec_dir: Path, validate_responses: bool, method: str, path: str, options: dict[str, Any]
+    spec_dir: Path, api_options: dict[str, bool], method: str, path: str, options: dict[str, Any]
 ) -> None:
     """Status, headers and body are those of Connexion's stock AsyncApp, errors included."""
-    stock = _client(AsyncApp, spec_dir, validate_responses=validate_responses)
-    lean = _client(LeanAsyncApp, spec_dir, validate_responses=validate_responses)
+    stock = _client(AsyncApp, spec_dir, **api_options)
+    lean = _client(LeanAsyncApp, spec_dir, **api_options)
     expected, answered = (
         stock.request(method, path, **options),
         lean.request(method, path, **options),
