@@ -22,7 +22,7 @@ import servers
 import wrk
 
 MODES = {
-    "full": {"rounds": 5, "seconds": 10.0, "warmup_seconds": 3.0},
+    "full": {"rounds": 7, "seconds": 6.0, "warmup_seconds": 2.0},
     "quick": {"rounds": 2, "seconds": 2.0, "warmup_seconds": 1.0},
 }
 READY_PATH = "/api/v1/health/ready"

@@ -3,8 +3,8 @@ operation what Connexion redoes on every request. These tests fail if Connexion 
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,45 +21,66 @@ from petsage.web.jsonifier import PydanticJsonifier
 from petsage.web.parameters import ConciseParameterValidator
 from petsage.web.stack import MIDDLEWARES, SWAPPED, LeanAsyncApp
 
-SPEC = """
-openapi: 3.0.3
-info: {title: t, version: "1"}
-paths:
-  /plain:
-    get:
-      operationId: tests.api.test_lean_stack.plain
-      responses:
-        "200": {description: ok, content: {application/json: {schema: {type: object}}}}
-  /pets/{pet_id}:
-    get:
-      operationId: tests.api.test_lean_stack.get_pet
-      parameters:
-        - {name: pet_id, in: path, required: true, schema: {type: integer}}
-        - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 10, default: 5}}
-        - {name: X-Tag, in: header, schema: {type: string, maxLength: 4}}
-      responses:
-        "200": {description: ok, content: {application/json: {schema: {type: object}}}}
-  /pets:
-    post:
-      operationId: tests.api.test_lean_stack.add_pet
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: {type: object, required: [name], properties: {name: {type: string}}}
-      responses:
-        "201": {description: created, content: {application/json: {schema: {type: object}}}}
-  /sync:
-    get:
-      operationId: tests.api.test_lean_stack.sync_text
-      responses:
-        "200": {description: ok, content: {text/plain: {schema: {type: string}}}}
-  /undeclared:
-    get:
-      operationId: tests.api.test_lean_stack.undeclared_media_type
-      responses:
-        "200": {description: ok, content: {application/json: {schema: {type: object}}}}
-"""
+JSON_OBJECT = {"application/json": {"schema": {"type": "object"}}}
+
+
+def _operation(handler: str, status: str = "200", **fields: Any) -> dict[str, Any]:
+    content = fields.pop("content", JSON_OBJECT)
+    return {
+        "operationId": f"{__name__}.{handler}",
+        "responses": {status: {"description": "answer", "content": content}},
+        **fields,
+    }
+
+
+SPEC: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {"title": "t", "version": "1"},
+    "paths": {
+        "/plain": {"get": _operation("plain")},
+        "/pets/{pet_id}": {
+            "get": _operation(
+                "get_pet",
+                parameters=[
+                    {
+                        "name": "pet_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "integer"},
+                    },
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 10, "default": 5},
+                    },
+                    {"name": "X-Tag", "in": "header", "schema": {"type": "string", "maxLength": 4}},
+                ],
+            )
+        },
+        "/pets": {
+            "post": _operation(
+                "add_pet",
+                "201",
+                requestBody={
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["name"],
+                                "properties": {"name": {"type": "string"}},
+                            }
+                        }
+                    },
+                },
+            )
+        },
+        "/sync": {
+            "get": _operation("sync_text", content={"text/plain": {"schema": {"type": "string"}}})
+        },
+        "/undeclared": {"get": _operation("undeclared_media_type")},
+    },
+}
 
 
 async def plain() -> tuple[dict[str, bool], int, dict[str, str]]:
@@ -113,21 +134,14 @@ REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
 ]
 
 
-def _client(app_cls: type[AsyncApp], spec_dir: Path, **options: Any) -> TestClient:
+def _client(app_cls: type[AsyncApp], **options: Any) -> TestClient:
     app = app_cls(
         __name__,
-        specification_dir=spec_dir,
         jsonifier=PydanticJsonifier(),
         validator_map={"parameter": ConciseParameterValidator},
     )
-    app.add_api("spec.yaml", **options)
+    app.add_api(copy.deepcopy(SPEC), **options)
     return app.test_client(raise_server_exceptions=False, follow_redirects=False)
-
-
-@pytest.fixture
-def spec_dir(tmp_path: Path) -> Path:
-    (tmp_path / "spec.yaml").write_text(SPEC)
-    return tmp_path
 
 
 @pytest.mark.parametrize(
@@ -135,11 +149,11 @@ def spec_dir(tmp_path: Path) -> Path:
 )
 @pytest.mark.parametrize(("method", "path", "options"), REQUESTS)
 def test_lean_app_answers_as_connexion_does(
-    spec_dir: Path, api_options: dict[str, bool], method: str, path: str, options: dict[str, Any]
+    api_options: dict[str, bool], method: str, path: str, options: dict[str, Any]
 ) -> None:
     """Status, headers and body are those of Connexion's stock AsyncApp, errors included."""
-    stock = _client(AsyncApp, spec_dir, **api_options)
-    lean = _client(LeanAsyncApp, spec_dir, **api_options)
+    stock = _client(AsyncApp, **api_options)
+    lean = _client(LeanAsyncApp, **api_options)
     expected, answered = (
         stock.request(method, path, **options),
         lean.request(method, path, **options),
@@ -152,9 +166,9 @@ def test_lean_app_answers_as_connexion_does(
 
 
 @pytest.mark.parametrize("path", ["/openapi.json", "/ui/", "/plain", "/prefix/openapi.json"])
-def test_lean_app_answers_as_connexion_does_under_a_root_path(spec_dir: Path, path: str) -> None:
+def test_lean_app_answers_as_connexion_does_under_a_root_path(path: str) -> None:
     """Behind a path prefix (uvicorn --root-path) too, the docs layer finds what Connexion finds."""
-    stock, lean = _client(AsyncApp, spec_dir), _client(LeanAsyncApp, spec_dir)
+    stock, lean = _client(AsyncApp), _client(LeanAsyncApp)
     stock.root_path = lean.root_path = "/prefix"
     expected, answered = stock.get(path), lean.get(path)
     assert (answered.status_code, answered.content) == (expected.status_code, expected.content)
@@ -181,9 +195,9 @@ def _count_calls(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> list
 
 
 @pytest.fixture
-def warm_lean_client(spec_dir: Path) -> Iterator[TestClient]:
+def warm_lean_client() -> Iterator[TestClient]:
     """A lean app that has answered once, so its stack and operations are built."""
-    client = _client(LeanAsyncApp, spec_dir)
+    client = _client(LeanAsyncApp)
     with client:
         assert client.get("/pets/1").status_code == 200
         yield client
