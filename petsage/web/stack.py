@@ -29,12 +29,17 @@ MIDDLEWARES = [SWAPPED.get(layer, layer) for layer in ConnexionMiddleware.defaul
 
 
 class LeanAsyncApp(AsyncApp):  # type: ignore[misc]
-    """``AsyncApp`` on the stack above, around handlers whose decorator chain is built once."""
+    """``AsyncApp`` on the stack above, around handlers whose decorator chain is built once.
+
+    Takes ``AsyncApp``'s options; ``middlewares`` defaults to ``MIDDLEWARES`` rather than to
+    Connexion's own list.
+    """
 
     def __init__(
         self, import_name: str, *, middlewares: list[Any] | None = None, **options: Any
     ) -> None:
-        super().__init__(import_name, middlewares=list(middlewares or MIDDLEWARES), **options)
+        layers = MIDDLEWARES if middlewares is None else middlewares
+        super().__init__(import_name, middlewares=list(layers), **options)
         # AsyncApp wraps a stock AsyncASGIApp; the innermost app is ours instead.
         self._middleware_app = PrebuiltASGIApp()
         self.middleware.app = self._middleware_app
