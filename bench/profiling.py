@@ -65,10 +65,15 @@ def in_process() -> list[dict[str, object]]:
 
 
 def shares(collapsed: str) -> dict[str, float]:
-    """Share of samples with each frame of ``FRAMES`` on the stack (py-spy's raw format)."""
+    """Share of samples with each frame of ``FRAMES`` on the stack (py-spy's raw format).
+
+    Only whole stacks count: a stack read while the process runs on can come out half unwound,
+    no longer starting at the module (py-spy pauses the process for each sample to avoid that)."""
     total, hits = 0, collections.Counter[str]()
     for line in collapsed.splitlines():
         stack, _, count = line.rpartition(" ")
+        if not stack.startswith("<module>"):
+            continue
         functions = {re.sub(r" \(.*$", "", frame) for frame in stack.split(";")}
         total += int(count)
         for frame in FRAMES:
@@ -86,12 +91,13 @@ def under_load(petsage: Path, seconds: float) -> dict[str, float]:
             wrk.run(url, 2)
             load = threading.Thread(target=wrk.run, args=(url, seconds + 2))
             load.start()
-            raw = Path(tmp, "profile.txt")
+            raw = BENCH / "results" / "raw" / "profile.txt"  # kept for a closer look
+            raw.parent.mkdir(parents=True, exist_ok=True)
             py_spy = str(Path(sys.executable).with_name("py-spy"))
             target = ["--pid", str(server.process.pid), "--duration", f"{seconds:g}"]
             output = ["--format", "raw", "--output", str(raw)]
             subprocess.run(
-                [py_spy, "record", *target, "--rate", "250", "--nonblocking", *output],
+                [py_spy, "record", *target, "--rate", "250", *output],
                 capture_output=True,
                 check=True,
                 timeout=seconds + 60,
