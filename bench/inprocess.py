@@ -26,7 +26,7 @@ PATH = "/api/v1/smoke-test"
 ROOT = Path(__file__).parents[1]
 
 
-async def _request(app: Callable[..., Any]) -> int:
+async def _request(app: Callable[..., Any], state: dict[str, Any]) -> int:
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -40,7 +40,7 @@ async def _request(app: Callable[..., Any]) -> int:
         "headers": [(b"host", b"127.0.0.1:8000"), (b"user-agent", b"wrk")],
         "client": ("127.0.0.1", 50000),
         "server": ("127.0.0.1", 8000),
-        "state": {},
+        "state": dict(state),  # as uvicorn does: each request sees the lifespan's state
     }
     sent: list[dict[str, Any]] = []
 
@@ -54,8 +54,9 @@ async def _request(app: Callable[..., Any]) -> int:
     return int(sent[0]["status"])
 
 
-async def _startup(app: Callable[..., Any]) -> None:
-    """Run the lifespan startup, which is when Connexion builds its middleware stack."""
+async def _startup(app: Callable[..., Any]) -> dict[str, Any]:
+    """Run the lifespan startup, which is when Connexion builds its middleware stack; return the
+    state it set up."""
     queue: asyncio.Queue[dict[str, str]] = asyncio.Queue()
     await queue.put({"type": "lifespan.startup"})
     started = asyncio.Event()
@@ -63,32 +64,34 @@ async def _startup(app: Callable[..., Any]) -> None:
     async def send(message: dict[str, Any]) -> None:
         started.set()
 
-    scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
+    state: dict[str, Any] = {}
+    scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": state}
     lifespan = asyncio.create_task(app(scope, queue.get, send))
     waiting = asyncio.create_task(started.wait())
     # An app with no lifespan support (raw ASGI) just returns.
     await asyncio.wait({lifespan, waiting}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
     lifespan.cancel()
     waiting.cancel()
+    return state
 
 
 async def measure(app: Callable[..., Any], requests: int) -> dict[str, float]:
-    await _startup(app)
-    status = await _request(app)
+    state = await _startup(app)
+    status = await _request(app, state)
     if status != 200:
         raise RuntimeError(f"the smoke test answered {status}")
     for _ in range(1000):  # warm up
-        await _request(app)
+        await _request(app, state)
     best = float("inf")
     for _ in range(5):
         started = time.process_time()
         for _ in range(requests):
-            await _request(app)
+            await _request(app, state)
         best = min(best, time.process_time() - started)
     profile = cProfile.Profile()
     profile.enable()
     for _ in range(1000):
-        await _request(app)
+        await _request(app, state)
     profile.disable()
     calls = pstats.Stats(profile).total_calls  # type: ignore[attr-defined]
     return {"cpu_us": best / requests * 1e6, "calls": calls / 1000}
