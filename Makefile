@@ -61,7 +61,7 @@ $(PEER_VENV)/.installed: bench/requirements-peer.txt
 
 BENCH_DEPS := $(SERVICE_VENV)/.installed $(PEER_VENV)/.installed
 
-bench: $(BENCH_DEPS) ## PetSage vs the FastAPI peer vs raw ASGI: the figures to quote (~5 min)
+bench: $(BENCH_DEPS) ## PetSage vs the FastAPI peer vs raw ASGI: the figures to quote (~4 min)
 	bench/install-wrk.sh
 	$(PEER_VENV)/bin/python bench/run.py
 
