@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 SPECS := openapi/petsage.yaml openapi/root.yaml
 
-.PHONY: run test lint spec-lint pytest lock clean
+.PHONY: run test lint spec-lint pytest lock clean bench bench-quick bench-profile
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,9 +51,6 @@ soak: $(VENV)/.run-deps
 	bench/install-wrk.sh
 	$(BIN)/python bench/soak.py --minutes $(MINUTES)
 
-clean:
-	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
-
 # Deployment (deploy/): Debian's Chromium for the docs UI browser test, and the contract run against a
 # deployed instance with the suite's schemathesis.toml, e.g. make contract URL=https://staging.example.com/api/v1
 .PHONY: chromium contract
@@ -65,3 +62,35 @@ chromium:
 contract: $(VENV)/.test-deps
 	@test -n "$(URL)" || { echo "usage: make contract URL=<base URL of the API, ending in /api/v1>" >&2; exit 2; }
 	$(BIN)/schemathesis run openapi/petsage.yaml --url '$(URL)'
+
+# The benchmark (bench/README.md): wrk from Debian if missing; PetSage installed as `make run`
+# installs it but without the test tools; the peer and the chart in their own pinned environment.
+SERVICE_VENV := bench/.venv-service
+PEER_VENV := bench/.venv-peer
+$(SERVICE_VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(SERVICE_VENV)
+	$(SERVICE_VENV)/bin/python -m pip --disable-pip-version-check --quiet install \
+		--constraint constraints.txt --editable .
+	touch $@
+
+$(PEER_VENV)/.installed: bench/requirements-peer.txt
+	$(PYTHON) -m venv $(PEER_VENV)
+	$(PEER_VENV)/bin/python -m pip --disable-pip-version-check --quiet install --requirement $<
+	touch $@
+
+BENCH_DEPS := $(SERVICE_VENV)/.installed $(PEER_VENV)/.installed
+
+bench: $(BENCH_DEPS) ## PetSage vs the FastAPI peer vs raw ASGI: the figures to quote (~4 min)
+	bench/install-wrk.sh
+	$(PEER_VENV)/bin/python bench/run.py
+
+bench-profile: $(BENCH_DEPS) ## where the time goes: app layer in process, py-spy under load
+	bench/install-wrk.sh
+	$(PEER_VENV)/bin/python bench/profiling.py
+
+bench-quick: $(BENCH_DEPS) ## the same, a few seconds per scenario (results in test-artifacts/)
+	bench/install-wrk.sh
+	$(PEER_VENV)/bin/python bench/run.py --quick --out test-artifacts/bench
+
+clean:
+	rm -rf $(VENV) $(SERVICE_VENV) $(PEER_VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -20,6 +20,7 @@ from petsage.web.jsonifier import PydanticJsonifier
 from petsage.web.parameters import ConciseParameterValidator
 from petsage.web.problems import ROUTING_DETAILS, routing_problem
 from petsage.web.slashes import NoSlashRedirectMiddleware
+from petsage.web.stack import LeanAsyncApp
 
 
 def spec_dir() -> Path:
@@ -44,7 +45,7 @@ def create_app(
     """
     config = health_config or load_health_config(settings.config)
     health = HealthService(config.health, lifecycle or Lifecycle(), checks)
-    app = AsyncApp(
+    app = LeanAsyncApp(
         __name__,
         specification_dir=spec_dir(),
         jsonifier=PydanticJsonifier(),

@@ -1,0 +1,118 @@
+"""Start a server pinned to one core, time it to its first 200, read its RSS, stop it."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
+SERVER_CORE = "0"
+_UVICORN = ["-m", "uvicorn", "--http", "httptools", "--loop", "uvloop", "--host", "127.0.0.1"]
+
+
+@dataclass(frozen=True)
+class ServerSpec:
+    """How to run one contender, and the path that answers its smoke test."""
+
+    name: str
+    label: str
+    argv: tuple[str, ...]
+    smoke_path: str
+
+
+def contenders(petsage_bin: Path, python_peer: Path) -> list[ServerSpec]:
+    """PetSage exactly as ``make run`` serves it; the FastAPI peer and raw ASGI as uvicorn runs
+    them by default (access log on, log level info), on the same httptools and uvloop."""
+    peers = str(ROOT / "bench" / "peers")
+    return [
+        ServerSpec(
+            "petsage",
+            "PetSage (Connexion)",
+            (str(petsage_bin), "serve"),
+            "/api/v1/smoke-test",
+        ),
+        ServerSpec(
+            "fastapi",
+            "FastAPI peer",
+            (str(python_peer), *_UVICORN, "--app-dir", peers, "fastapi_peer:app"),
+            "/api/v1/smoke-test",
+        ),
+        ServerSpec(
+            "raw",
+            "raw ASGI",
+            (str(python_peer), *_UVICORN, "--lifespan", "off", "--app-dir", peers, "raw_asgi:app"),
+            "/api/v1/smoke-test",
+        ),
+    ]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def get_status(port: int, path: str, timeout: float = 2.0) -> int:
+    """The status of ``GET path`` on the loopback port (raises OSError when nothing answers)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
+@dataclass
+class RunningServer:
+    spec: ServerSpec
+    port: int
+    process: subprocess.Popen[bytes]
+    start_seconds: float
+
+    def rss_mib(self) -> float:
+        """Resident set size now (VmRSS), in MiB."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError(f"no VmRSS for {self.spec.name}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+
+
+def start(spec: ServerSpec, port: int, log_path: Path, timeout: float = 30.0) -> RunningServer:
+    """Start ``spec`` on ``port`` pinned to the server core; return once its smoke test answers
+    200, with the time from process start to that first 200."""
+    argv = ["taskset", "-c", SERVER_CORE, *spec.argv, "--port", str(port)]
+    with log_path.open("wb") as log:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            argv, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env={**os.environ}
+        )
+    deadline = started + timeout
+    while time.perf_counter() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{spec.name} exited with {process.returncode}, see {log_path}")
+        try:
+            if get_status(port, spec.smoke_path) == 200:
+                return RunningServer(spec, port, process, time.perf_counter() - started)
+        except OSError:
+            pass
+        time.sleep(0.005)
+    process.kill()
+    raise TimeoutError(f"{spec.name} did not answer 200 within {timeout} s, see {log_path}")

@@ -1,0 +1,46 @@
+"""Connexion's docs layer (``openapi.json``, Swagger UI), entered only by a path it can serve.
+
+Connexion 3.3 runs every request through the docs layer's Starlette router, mount by mount, before
+the request reaches its own routing; for an API request that is a whole routing pass that always
+ends in "not mine". A request whose path cannot be a docs path now goes straight on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+from starlette._utils import get_route_path  # the path routers match: the one under root_path
+from starlette.routing import BaseRoute, Router
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+
+def _path(route: BaseRoute) -> str:
+    return getattr(route, "path", "")  # no plain path: "", which keeps every request on the router
+
+
+def docs_prefixes(router: Router) -> tuple[str, ...]:
+    """Every path the docs router answers starts with one of these: each mount's routes' paths,
+    cut at their first parameter, without a trailing slash (so Starlette's slash redirects run)."""
+    paths = []
+    for route in router.routes:
+        children = getattr(route, "routes", [])
+        paths += [_path(route) + _path(child) for child in children] or [_path(route)]
+    return tuple(path.split("{", 1)[0].rstrip("/") for path in paths)
+
+
+class DocsOnlySwaggerUIMiddleware(SwaggerUIMiddleware):  # type: ignore[misc]
+    def __init__(self, app: ASGIApp) -> None:
+        super().__init__(app)
+        self.prefixes: tuple[str, ...] = ()
+
+    def add_api(self, *args: Any, **kwargs: Any) -> None:
+        super().add_api(*args, **kwargs)
+        self.prefixes = docs_prefixes(self.router)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not get_route_path(scope).startswith(self.prefixes):
+            # What Connexion's router does when nothing matches: the next layer, given a copy.
+            await self.app(dict(scope), receive, send)
+            return
+        await super().__call__(scope, receive, send)

@@ -1,0 +1,71 @@
+"""Request validation with each operation's parameter validator built once at startup.
+
+Connexion 3.3's ``RequestValidationOperation`` builds a URI parser and a parameter validator on
+every request, then looks at the content type and the body even when the operation declares no
+body. Parameters are validated exactly as before, by the validator in ``validator_map``; an
+operation that declares a request body keeps Connexion's whole path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connexion.middleware.request_validation import (
+    RequestValidationAPI,
+    RequestValidationMiddleware,
+    RequestValidationOperation,
+)
+from connexion.operations import AbstractOperation
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+
+class PrebuiltValidationOperation(RequestValidationOperation):  # type: ignore[misc]
+    def __init__(
+        self,
+        next_app: ASGIApp,
+        *,
+        operation: AbstractOperation,
+        strict_validation: bool = False,
+        validator_map: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(
+            next_app,
+            operation=operation,
+            strict_validation=strict_validation,
+            validator_map=validator_map,
+        )
+        self._has_body = bool(operation.body_definition())
+        # With no parameter declared and extra ones allowed, there is nothing to check.
+        self._checks_parameters = bool(operation.parameters) or strict_validation
+        self._parameter_validator = self._validator_map["parameter"](
+            operation.parameters,
+            uri_parser=operation.uri_parser_class(
+                operation.parameters, operation.body_definition()
+            ),
+            strict_validation=strict_validation,
+            security_query_params=self.security_query_params,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._has_body:
+            await super().__call__(scope, receive, send)
+            return
+        if self._checks_parameters:
+            self._parameter_validator.validate(scope)
+        await self.next_app(scope, receive, send)
+
+
+class PrebuiltValidationAPI(RequestValidationAPI):  # type: ignore[misc]
+    def make_operation(self, operation: AbstractOperation) -> PrebuiltValidationOperation:
+        return PrebuiltValidationOperation(
+            self.next_app,
+            operation=operation,
+            strict_validation=self.strict_validation,
+            validator_map=self.validator_map,
+        )
+
+
+class PrebuiltRequestValidationMiddleware(RequestValidationMiddleware):  # type: ignore[misc]
+    """Connexion's request validation layer, with per-operation validators built once."""
+
+    api_cls = PrebuiltValidationAPI

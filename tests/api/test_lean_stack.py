@@ -1,0 +1,296 @@
+"""The lean stack answers exactly as Connexion's stock ``AsyncApp`` does, and does once per
+operation what Connexion redoes on every request. These tests fail if Connexion changes under it."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from connexion import AsyncApp
+from connexion.apps.asynchronous import AsyncOperation
+from connexion.decorators.main import BaseDecorator
+from connexion.middleware import ConnexionMiddleware, MiddlewarePosition
+from starlette.testclient import TestClient
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from petsage.web import parameters
+from petsage.web.docs import DocsOnlySwaggerUIMiddleware, docs_prefixes
+from petsage.web.jsonifier import PydanticJsonifier
+from petsage.web.parameters import ConciseParameterValidator
+from petsage.web.stack import MIDDLEWARES, SWAPPED, LeanAsyncApp
+
+JSON_OBJECT = {"application/json": {"schema": {"type": "object"}}}
+
+
+def _operation(handler: str, status: str = "200", **fields: Any) -> dict[str, Any]:
+    content = fields.pop("content", JSON_OBJECT)
+    return {
+        "operationId": f"{__name__}.{handler}",
+        "responses": {status: {"description": "answer", "content": content}},
+        **fields,
+    }
+
+
+SPEC: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {"title": "t", "version": "1"},
+    "paths": {
+        "/plain": {"get": _operation("plain")},
+        "/pets/{pet_id}": {
+            "get": _operation(
+                "get_pet",
+                parameters=[
+                    {
+                        "name": "pet_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "integer"},
+                    },
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 10, "default": 5},
+                    },
+                    {"name": "X-Tag", "in": "header", "schema": {"type": "string", "maxLength": 4}},
+                ],
+            )
+        },
+        "/pets": {
+            "post": _operation(
+                "add_pet",
+                "201",
+                requestBody={
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["name"],
+                                "properties": {"name": {"type": "string"}},
+                            }
+                        }
+                    },
+                },
+            )
+        },
+        "/sync": {
+            "get": _operation("sync_text", content={"text/plain": {"schema": {"type": "string"}}})
+        },
+        "/undeclared": {"get": _operation("undeclared_media_type")},
+    },
+}
+
+
+async def plain() -> tuple[dict[str, bool], int, dict[str, str]]:
+    return {"ok": True}, 200, {"Content-Type": "application/json", "X-Extra": "1"}
+
+
+async def get_pet(pet_id: int, limit: int) -> dict[str, int]:
+    return {"id": pet_id, "limit": limit}
+
+
+async def add_pet(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    return body, 201
+
+
+def sync_text() -> str:
+    return "hi"
+
+
+async def undeclared_media_type() -> tuple[str, int, dict[str, str]]:
+    return "<p>x</p>", 200, {"Content-Type": "text/html"}
+
+
+REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
+    ("GET", "/plain", {}),
+    ("GET", "/plain?extra=1", {}),
+    ("HEAD", "/plain", {}),
+    ("POST", "/plain", {}),
+    ("GET", "/plain/", {}),
+    ("GET", "/plain", {"headers": {"Content-Type": "multipart/form-data; boundary=x"}}),
+    ("GET", "/pets/3", {}),
+    ("GET", "/pets/3?limit=7", {}),
+    ("GET", "/pets/3?limit=7&extra=1", {}),
+    ("GET", "/pets/3?limit=11", {}),
+    ("GET", "/pets/3?limit=abc", {}),
+    ("GET", "/pets/abc", {}),
+    ("GET", "/pets/3", {"headers": {"X-Tag": "toolong"}}),
+    ("POST", "/pets", {"json": {"name": "Rex"}}),
+    ("POST", "/pets", {"json": {}}),
+    ("POST", "/pets", {"content": b"name=Rex", "headers": {"Content-Type": "text/plain"}}),
+    ("GET", "/sync", {}),
+    ("GET", "/undeclared", {}),
+    ("GET", "/nope", {}),
+    ("GET", "/openapi.json", {}),
+    ("GET", "/openapi.json/", {}),
+    ("GET", "/openapi.yaml", {}),
+    ("POST", "/openapi.json", {}),
+    ("GET", "/ui", {}),
+    ("GET", "/ui/", {}),
+    ("GET", "/ui/index.html", {}),
+    ("GET", "/ui/swagger-ui.css", {}),
+]
+
+
+def _client(app_cls: type[AsyncApp], **options: Any) -> TestClient:
+    app = app_cls(
+        __name__,
+        jsonifier=PydanticJsonifier(),
+        validator_map={"parameter": ConciseParameterValidator},
+    )
+    app.add_api(copy.deepcopy(SPEC), **options)
+    return app.test_client(raise_server_exceptions=False, follow_redirects=False)
+
+
+@pytest.mark.parametrize(
+    "api_options", [{}, {"validate_responses": True}, {"strict_validation": True}], ids=str
+)
+@pytest.mark.parametrize(("method", "path", "options"), REQUESTS)
+def test_lean_app_answers_as_connexion_does(
+    api_options: dict[str, bool], method: str, path: str, options: dict[str, Any]
+) -> None:
+    """Status, headers and body are those of Connexion's stock AsyncApp, errors included."""
+    stock = _client(AsyncApp, **api_options)
+    lean = _client(LeanAsyncApp, **api_options)
+    expected, answered = (
+        stock.request(method, path, **options),
+        lean.request(method, path, **options),
+    )
+    assert (answered.status_code, answered.headers, answered.content) == (
+        expected.status_code,
+        expected.headers,
+        expected.content,
+    )
+
+
+@pytest.mark.parametrize("path", ["/openapi.json", "/ui/", "/plain", "/prefix/openapi.json"])
+def test_lean_app_answers_as_connexion_does_under_a_root_path(path: str) -> None:
+    """Behind a path prefix (uvicorn --root-path) too, the docs layer finds what Connexion finds."""
+    stock, lean = _client(AsyncApp), _client(LeanAsyncApp)
+    stock.root_path = lean.root_path = "/prefix"
+    expected, answered = stock.get(path), lean.get(path)
+    assert (answered.status_code, answered.content) == (expected.status_code, expected.content)
+
+
+def _count_calls(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> list[int]:
+    calls: list[int] = []
+    original = owner.__dict__[name]
+    if isinstance(original, property):
+
+        def getter(self: Any) -> Any:
+            calls.append(1)
+            return original.fget(self)  # type: ignore[misc]
+
+        monkeypatch.setattr(owner, name, property(getter))
+    else:
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            calls.append(1)
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, counted)
+    return calls
+
+
+@pytest.fixture
+def warm_lean_client() -> Iterator[TestClient]:
+    """A lean app that has answered once, so its stack and operations are built."""
+    client = _client(LeanAsyncApp)
+    with client:
+        assert client.get("/pets/1").status_code == 200
+        yield client
+
+
+def test_handler_chain_is_not_rebuilt_per_request(
+    warm_lean_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Connexion's AsyncOperation.fn, which rebuilds the decorators, is never used per request."""
+    rebuilt = _count_calls(monkeypatch, AsyncOperation, "fn")
+    decorated = _count_calls(monkeypatch, BaseDecorator, "decorate")
+    for path in ("/plain", "/pets/2?limit=3", "/sync"):
+        assert warm_lean_client.get(path).status_code == 200
+    assert (rebuilt, decorated) == ([], [])
+
+
+def test_parameter_schemas_are_compiled_once_per_operation(
+    warm_lean_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No parameter validator and no jsonschema validator is built while answering."""
+    built = _count_calls(monkeypatch, ConciseParameterValidator, "__init__")
+    compiled: list[int] = []
+    real_validator = parameters.Draft4Validator
+
+    def counting_validator(*args: Any, **kwargs: Any) -> Any:
+        compiled.append(1)
+        return real_validator(*args, **kwargs)
+
+    monkeypatch.setattr(parameters, "Draft4Validator", counting_validator)
+    for query in ("limit=2", "limit=11", ""):
+        warm_lean_client.get(f"/pets/2?{query}", headers={"X-Tag": "ab"})
+    assert (built, compiled) == ([], [])
+
+
+def _docs_layer(client: TestClient) -> DocsOnlySwaggerUIMiddleware:
+    stack = client.app.middleware.middleware_stack  # type: ignore[attr-defined]
+    return next(layer for layer in stack if isinstance(layer, DocsOnlySwaggerUIMiddleware))
+
+
+def test_api_requests_skip_the_docs_router(
+    warm_lean_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An API path never enters the docs layer's router; a docs path does."""
+    layer = _docs_layer(warm_lean_client)
+    entered: list[str] = []
+    router = layer.router
+
+    async def spy(scope: Scope, receive: Receive, send: Send) -> None:
+        entered.append(scope["path"])
+        await router(scope, receive, send)
+
+    monkeypatch.setattr(layer, "router", spy)
+    warm_lean_client.get("/pets/1")
+    warm_lean_client.get("/openapi.json")
+    assert entered == ["/openapi.json"]
+
+
+def test_docs_prefixes_are_plain_paths_of_the_docs_routes(warm_lean_client: TestClient) -> None:
+    """The docs router is mounts of plain routes: the prefixes name them all, with no parameter."""
+    prefixes = docs_prefixes(_docs_layer(warm_lean_client).router)
+    assert {"/openapi.json", "/openapi.yaml", "/ui"} <= set(prefixes)
+    assert all("{" not in prefix and not prefix.endswith("/") for prefix in prefixes)
+
+
+def test_lean_stack_is_connexions_with_subclasses_in_place() -> None:
+    """Every layer of Connexion's default stack is there, in order; the swapped ones subclassed."""
+    assert set(SWAPPED) <= set(ConnexionMiddleware.default_middlewares)
+    assert len(MIDDLEWARES) == len(ConnexionMiddleware.default_middlewares)
+    for lean, stock in zip(MIDDLEWARES, ConnexionMiddleware.default_middlewares, strict=True):
+        assert issubclass(lean, stock)
+
+
+class _Marker:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+
+@pytest.mark.parametrize("position", list(MiddlewarePosition))
+def test_middleware_positions_find_swapped_layers(position: MiddlewarePosition) -> None:
+    """add_middleware(position=...) puts a middleware right before the layer it names, swapped
+    or not, as Connexion does."""
+    app = LeanAsyncApp(__name__)
+    app.add_middleware(_Marker, position=position)
+    layers = [getattr(layer, "func", layer) for layer in app.middleware.middlewares]
+    index = layers.index(_Marker)
+    assert issubclass(layers[index + 1], position.value)
+
+
+def test_no_middleware_after_start(warm_lean_client: TestClient) -> None:
+    """As in Connexion, the stack is fixed once the app has started."""
+    app: Callable[..., Any] = warm_lean_client.app  # type: ignore[assignment]
+    with pytest.raises(RuntimeError, match="after an application has started"):
+        app.add_middleware(_Marker)  # type: ignore[attr-defined]
