@@ -20,7 +20,7 @@ from typing import cast
 import uvicorn
 from connexion import AsyncApp
 from uvicorn.config import STARTUP_FAILURE
-from uvicorn.supervisors import Multiprocess
+from uvicorn.supervisors import Multiprocess, multiprocess
 
 from petsage.app import create_app
 from petsage.health.config import HealthConfig
@@ -108,17 +108,38 @@ class DrainingServer(uvicorn.Server):
             self.server_state.default_headers = [*headers, _CONNECTION_CLOSE]
 
 
+def draining_server(
+    settings: Settings, health_config: HealthConfig | None = None
+) -> DrainingServer:
+    """The app and the server of one process, sharing one ``Lifecycle``."""
+    lifecycle = Lifecycle()
+    app = create_app(settings, health_config=health_config, lifecycle=lifecycle)
+    return DrainingServer(uvicorn_config(settings, app), lifecycle, settings.drain_seconds)
+
+
+class DrainingWorker(multiprocess.Process):
+    """A worker of uvicorn's supervisor that serves with the drain, built from the environment."""
+
+    @property
+    def server(self) -> uvicorn.Server:
+        if self._server is None:
+            self._server = draining_server(Settings())
+        return self._server
+
+
 def serve(settings: Settings, health_config: HealthConfig) -> None:
     """Serve until stopped, draining first. With several workers uvicorn's supervisor runs them,
-    each loading the settings from the environment, and stops them without a drain."""
+    each loading the settings from the environment and draining on the SIGTERM it forwards."""
     if settings.workers > 1:
         os.environ.update(settings_environment(settings))
         config = uvicorn_config(settings, APP_FACTORY)
+        # uvicorn 0.54's supervisor offers no hook for the server its workers run: it builds them
+        # through its module's ``Process``, so that name is pointed at ours (this process only
+        # supervises from here on). tests/unit/test_server.py fails if uvicorn changes this.
+        multiprocess.Process = DrainingWorker  # type: ignore[misc]
         Multiprocess(config, sockets=[config.bind_socket()]).run()
         return
-    lifecycle = Lifecycle()
-    app = create_app(settings, health_config=health_config, lifecycle=lifecycle)
-    server = DrainingServer(uvicorn_config(settings, app), lifecycle, settings.drain_seconds)
+    server = draining_server(settings, health_config)
     server.run()
     if not server.started:
         sys.exit(STARTUP_FAILURE)

@@ -26,7 +26,9 @@ WAIT = 60.0  # generous bound for a worker to appear on a shared machine
 
 @pytest.fixture
 def server() -> Iterator[LiveServer]:
-    with running_server("--workers", str(WORKERS), "--log-level", "warning") as live:
+    with running_server(
+        "--workers", str(WORKERS), "--log-level", "warning", env={"PETSAGE_DRAIN_SECONDS": "6"}
+    ) as live:
         yield live
 
 
@@ -86,10 +88,31 @@ def test_two_workers_both_answer_requests(server: LiveServer) -> None:
     assert seen == {worker.pid for worker in _workers(server)}
 
 
-def test_sigterm_stops_every_worker_and_the_master_exits_0(server: LiveServer) -> None:
-    """SIGTERM to the master ends both workers and the master exits 0, within a bound."""
+def _status(server: LiveServer, path: str) -> int:
+    """The status of ``GET path`` over a fresh connection (so either worker may answer)."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        connection.request("GET", path)
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def test_sigterm_drains_every_worker_then_all_exit_0(server: LiveServer) -> None:
+    """After SIGTERM both workers keep serving for the drain, readiness 503 and the smoke test 200
+    on every fresh connection; then both workers end and the master exits 0."""
     workers = _workers(server)
     assert len(workers) == WORKERS
+    assert _status(server, "/api/v1/health/ready") == 200
+    server.process.send_signal(signal.SIGTERM)
+    # The supervisor forwards the signal from its loop, which wakes twice a second.
+    assert _wait_for(lambda: _status(server, "/api/v1/health/ready") == 503, timeout=5)
+    statuses = [
+        (_status(server, "/api/v1/health/ready"), _status(server, "/api/v1/smoke-test"))
+        for _ in range(2 * BATCH)
+    ]
+    assert set(statuses) == {(503, 200)}
+    assert all(worker.is_running() for worker in workers)
     assert server.stop(timeout=60) == 0
     _, alive = psutil.wait_procs(workers, timeout=10)
     assert alive == []
