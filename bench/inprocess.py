@@ -1,4 +1,5 @@
-"""The app layer alone: CPU time and Python calls per smoke-test request, with no server.
+"""The app layer alone: CPU time and Python calls per request (the smoke test by default), with no
+server.
 
 Calls the ASGI app directly, in process, so what is measured is the framework's own work per
 request, without uvicorn, the access log or the load generator; a figure that noise on a shared
@@ -22,19 +23,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-PATH = "/api/v1/smoke-test"
+SMOKE_TEST = "/api/v1/smoke-test"
 ROOT = Path(__file__).parents[1]
 
 
-async def _request(app: Callable[..., Any], state: dict[str, Any]) -> int:
+async def _request(app: Callable[..., Any], state: dict[str, Any], path: str) -> int:
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
         "method": "GET",
         "scheme": "http",
-        "path": PATH,
-        "raw_path": PATH.encode(),
+        "path": path,
+        "raw_path": path.encode(),
         "query_string": b"",
         "root_path": "",
         "headers": [(b"host", b"127.0.0.1:8000"), (b"user-agent", b"wrk")],
@@ -75,23 +76,23 @@ async def _startup(app: Callable[..., Any]) -> dict[str, Any]:
     return state
 
 
-async def measure(app: Callable[..., Any], requests: int) -> dict[str, float]:
+async def measure(app: Callable[..., Any], requests: int, path: str) -> dict[str, float]:
     state = await _startup(app)
-    status = await _request(app, state)
+    status = await _request(app, state, path)
     if status != 200:
-        raise RuntimeError(f"the smoke test answered {status}")
+        raise RuntimeError(f"{path} answered {status}")
     for _ in range(1000):  # warm up
-        await _request(app, state)
+        await _request(app, state, path)
     best = float("inf")
     for _ in range(5):
         started = time.process_time()
         for _ in range(requests):
-            await _request(app, state)
+            await _request(app, state, path)
         best = min(best, time.process_time() - started)
     profile = cProfile.Profile()
     profile.enable()
     for _ in range(1000):
-        await _request(app, state)
+        await _request(app, state, path)
     profile.disable()
     calls = pstats.Stats(profile).total_calls  # type: ignore[attr-defined]
     return {"cpu_us": best / requests * 1e6, "calls": calls / 1000}
@@ -140,11 +141,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("variants", nargs="+", choices=VARIANTS)
     parser.add_argument("--requests", type=int, default=5000)
+    # Only PetSage serves the other paths, e.g. /api/v1/health/ready (with cached results).
+    parser.add_argument("--path", default=SMOKE_TEST, help="the path to GET, no query string")
     options = parser.parse_args()
     for name in options.variants:
         label, build = VARIANTS[name]
-        figures = asyncio.run(measure(build(), options.requests))
-        print(json.dumps({"variant": name, "label": label, **figures}), flush=True)
+        figures = asyncio.run(measure(build(), options.requests, options.path))
+        row = {"variant": name, "label": label, "path": options.path, **figures}
+        print(json.dumps(row), flush=True)
     return 0
 
 

@@ -20,8 +20,9 @@ from connexion.frameworks.starlette import Starlette as StarletteFramework
 from connexion.jsonifier import Jsonifier
 from connexion.lifecycle import ConnexionRequest
 from connexion.operations import AbstractOperation
-from connexion.utils import inspect_function_arguments
 from starlette.types import Receive, Scope, Send
+
+from petsage.web.probes import direct_call
 
 
 class ContractResponseDecorator(AsyncResponseDecorator):  # type: ignore[misc]
@@ -56,18 +57,6 @@ class _PrebuiltDecorator(StarletteDecorator):  # type: ignore[misc]
         return partial(ContractResponseDecorator, produces=self.produces)
 
 
-def takes_no_input(handler: Callable[..., Any], operation: AbstractOperation) -> bool:
-    """True when Connexion's parameter decorator could only ever call ``handler()``: it declares
-    no parameter and no body, and the handler accepts no argument at all."""
-    arguments, has_kwargs = inspect_function_arguments(handler)
-    return (
-        not arguments
-        and not has_kwargs
-        and not operation.parameters
-        and not operation.body_definition()
-    )
-
-
 class PrebuiltOperation(AsyncOperation):  # type: ignore[misc]
     """An ``AsyncOperation`` whose decorator chain and URI parser are built once."""
 
@@ -86,21 +75,17 @@ class PrebuiltOperation(AsyncOperation):  # type: ignore[misc]
         self._uri_parser = operation.uri_parser_class(
             operation.parameters, operation.body_definition()
         )
-        self._reads_request = not (
-            inspect.iscoroutinefunction(fn) and takes_no_input(fn, operation)
-        )
         decorator = _PrebuiltDecorator(
             produces=operation.produces, pythonic_params=pythonic_params, jsonifier=jsonifier
         )
-        self._handler: Callable[..., Awaitable[Any]]
-        if self._reads_request:
-            self._handler = decorator.decorate(fn)
-        else:
-            # The parameter decorator would parse nothing and pass nothing: only the response
-            # decorator (status, headers, content type against the contract, jsonifier) is left.
-            self._handler = decorator._response_decorator_cls(
-                framework=StarletteFramework, jsonifier=jsonifier
-            )(fn)
+        self._handler: Callable[..., Awaitable[Any]] = decorator.decorate(fn)
+        # For the requests ``direct_call`` picks, the parameter decorator would parse the request
+        # and pass nothing: only the response decorator (status, headers, content type against
+        # the contract, jsonifier) is left.
+        self._direct_for = direct_call(fn, operation) if inspect.iscoroutinefunction(fn) else None
+        self._direct_handler: Callable[[], Awaitable[Any]] = decorator._response_decorator_cls(
+            framework=StarletteFramework, jsonifier=jsonifier
+        )(fn)
 
     @classmethod
     def from_operation(
@@ -115,11 +100,11 @@ class PrebuiltOperation(AsyncOperation):  # type: ignore[misc]
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self._reads_request:
+        if self._direct_for is not None and self._direct_for(scope):
+            response = await self._direct_handler()
+        else:
             request = ConnexionRequest(scope, receive, uri_parser=self._uri_parser)
             response = await self._handler(request)
-        else:
-            response = await self._handler()
         await response(scope, receive, send)
 
 

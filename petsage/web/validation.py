@@ -18,6 +18,8 @@ from connexion.middleware.request_validation import (
 from connexion.operations import AbstractOperation
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from petsage.web.probes import only_optional_query
+
 
 class PrebuiltValidationOperation(RequestValidationOperation):  # type: ignore[misc]
     def __init__(
@@ -37,6 +39,9 @@ class PrebuiltValidationOperation(RequestValidationOperation):  # type: ignore[m
         self._has_body = bool(operation.body_definition())
         # With no parameter declared and extra ones allowed, there is nothing to check.
         self._checks_parameters = bool(operation.parameters) or strict_validation
+        # Nor is there with no query string when the only parameters are optional query ones:
+        # Connexion would find each one missing, and not required (strict validation included).
+        self._query_decides = only_optional_query(operation)
         self._parameter_validator = self._validator_map["parameter"](
             operation.parameters,
             uri_parser=operation.uri_parser_class(
@@ -50,7 +55,7 @@ class PrebuiltValidationOperation(RequestValidationOperation):  # type: ignore[m
         if self._has_body:
             await super().__call__(scope, receive, send)
             return
-        if self._checks_parameters:
+        if self._checks_parameters and (scope["query_string"] or not self._query_decides):
             self._parameter_validator.validate(scope)
         await self.next_app(scope, receive, send)
 

@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 from connexion import AsyncApp
 from connexion.apps.asynchronous import AsyncOperation
+from connexion.decorators import parameter as connexion_parameters
 from connexion.decorators.main import BaseDecorator
 from connexion.middleware import ConnexionMiddleware, MiddlewarePosition
+from connexion.validators import ParameterValidator
 from starlette.testclient import TestClient
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -32,6 +34,14 @@ def _operation(handler: str, status: str = "200", **fields: Any) -> dict[str, An
         **fields,
     }
 
+
+EXCLUDE = {
+    "name": "exclude",
+    "in": "query",
+    "style": "form",
+    "explode": True,
+    "schema": {"type": "array", "maxItems": 2, "items": {"type": "string", "pattern": "^[a-z]+$"}},
+}
 
 SPEC: dict[str, Any] = {
     "openapi": "3.0.3",
@@ -79,6 +89,28 @@ SPEC: dict[str, Any] = {
             "get": _operation("sync_text", content={"text/plain": {"schema": {"type": "string"}}})
         },
         "/undeclared": {"get": _operation("undeclared_media_type")},
+        # As /health/ready: only an optional, repeatable query parameter, so a bare probe skips
+        # the parameter decorator and the validator (petsage.web.probes).
+        "/ready": {"get": _operation("ready", parameters=[EXCLUDE])},
+        # The same, with credentials: the security layer puts ``user`` in Connexion's context,
+        # which the parameter decorator passes to a handler argument of that name.
+        "/whoami": {
+            "get": _operation(
+                "whoami",
+                parameters=[{"name": "user", "in": "query", "schema": {"type": "string"}}],
+                security=[{"key": []}],
+            )
+        },
+    },
+    "components": {
+        "securitySchemes": {
+            "key": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "X-Key",
+                "x-apikeyInfoFunc": f"{__name__}.key_info",
+            }
+        }
     },
 }
 
@@ -103,6 +135,18 @@ async def undeclared_media_type() -> tuple[str, int, dict[str, str]]:
     return "<p>x</p>", 200, {"Content-Type": "text/html"}
 
 
+async def ready(exclude: Any = None) -> dict[str, str]:
+    return {"exclude": repr(exclude)}  # a form's file arrives as an UploadFile
+
+
+async def whoami(user: Any = None) -> dict[str, Any]:
+    return {"user": user}
+
+
+def key_info(key: str, required_scopes: Any) -> dict[str, str] | None:
+    return {"sub": "alice"} if key == "k" else None
+
+
 REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
     ("GET", "/plain", {}),
     ("GET", "/plain?extra=1", {}),
@@ -122,6 +166,17 @@ REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
     ("POST", "/pets", {"content": b"name=Rex", "headers": {"Content-Type": "text/plain"}}),
     ("GET", "/sync", {}),
     ("GET", "/undeclared", {}),
+    ("GET", "/ready", {}),
+    ("GET", "/ready?exclude=a", {}),
+    ("GET", "/ready?exclude=a&exclude=b", {}),
+    ("GET", "/ready?exclude=a&exclude=b&exclude=c", {}),
+    ("GET", "/ready?exclude=A1", {}),
+    ("GET", "/ready?exclude=", {}),
+    ("GET", "/ready?other=1", {}),
+    ("GET", "/ready", {"data": {"exclude": "a"}}),
+    ("HEAD", "/ready", {}),
+    ("GET", "/whoami", {"headers": {"X-Key": "k"}}),
+    ("GET", "/whoami", {}),
     ("GET", "/nope", {}),
     ("GET", "/openapi.json", {}),
     ("GET", "/openapi.json/", {}),
@@ -163,6 +218,17 @@ def test_lean_app_answers_as_connexion_does(
         expected.headers,
         expected.content,
     )
+
+
+# Connexion leaves the upload's temporary file for the garbage collector to close.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_form_file_reaches_a_handler_as_in_connexion() -> None:
+    """A file in a form, even on a GET, is an argument to Connexion: no direct call then."""
+    files = {"exclude": ("a.txt", b"a")}
+    expected = _client(AsyncApp).request("GET", "/ready", files=files)
+    answered = _client(LeanAsyncApp).request("GET", "/ready", files=files)
+    assert "UploadFile" in expected.text
+    assert (answered.status_code, answered.content) == (expected.status_code, expected.content)
 
 
 @pytest.mark.parametrize("path", ["/openapi.json", "/ui/", "/plain", "/prefix/openapi.json"])
@@ -212,6 +278,19 @@ def test_handler_chain_is_not_rebuilt_per_request(
     for path in ("/plain", "/pets/2?limit=3", "/sync"):
         assert warm_lean_client.get(path).status_code == 200
     assert (rebuilt, decorated) == ([], [])
+
+
+def test_a_bare_probe_skips_argument_handling_and_validation(
+    warm_lean_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no query string, the only-query-parameters operation calls its handler directly; with
+    one, Connexion's parameter decorator and the validator run as before."""
+    validated = _count_calls(monkeypatch, ParameterValidator, "validate")
+    prepared = _count_calls(monkeypatch, connexion_parameters, "prep_kwargs")
+    assert warm_lean_client.get("/ready").status_code == 200
+    assert (validated, prepared) == ([], [])
+    assert warm_lean_client.get("/ready?exclude=a").status_code == 200
+    assert (validated, prepared) == ([1], [1])
 
 
 def test_parameter_schemas_are_compiled_once_per_operation(
