@@ -67,8 +67,3 @@ def create_app(
     )
     app.add_api("petsage.yaml", resolver=resolver, validate_responses=validate_responses)
     return app
-
-
-def app_from_environment() -> AsyncApp:
-    """Factory for uvicorn's import string: every worker process loads the same settings."""
-    return create_app(Settings())

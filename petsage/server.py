@@ -29,7 +29,6 @@ from petsage.logs import log_config
 from petsage.settings import Settings
 from petsage.web.protocol import HttpLimits, LimitedHttpToolsProtocol
 
-APP_FACTORY = "petsage.app:app_from_environment"
 _CONNECTION_CLOSE = (b"connection", b"close")
 
 logger = logging.getLogger("uvicorn.error")
@@ -49,7 +48,6 @@ def uvicorn_config(settings: Settings, app: AsyncApp | str) -> uvicorn.Config:
     does not bind to its handlers fails at startup rather than as 500s, no ``server`` header."""
     return uvicorn.Config(
         app,
-        factory=isinstance(app, str),
         host=settings.host,
         port=settings.port,
         workers=settings.workers,
@@ -132,7 +130,9 @@ def serve(settings: Settings, health_config: HealthConfig) -> None:
     each loading the settings from the environment and draining on the SIGTERM it forwards."""
     if settings.workers > 1:
         os.environ.update(settings_environment(settings))
-        config = uvicorn_config(settings, APP_FACTORY)
+        # The supervisor serves nothing itself: each worker builds its app and server in
+        # ``DrainingWorker.server``, so the supervisor's configuration names no app.
+        config = uvicorn_config(settings, app="")
         # uvicorn 0.54's supervisor offers no hook for the server its workers run: it builds them
         # through its module's ``Process``, so that name is pointed at ours (this process only
         # supervises from here on). tests/unit/test_server.py fails if uvicorn changes this.
