@@ -82,7 +82,7 @@ class HttpCheck:
 
     def _request(self) -> bytes:
         parts = urlsplit(self.url)
-        host = parts.netloc.rpartition("@")[2]
+        host = urlsplit(redact(self.url)).netloc
         lines = [
             f"GET {parts.path or '/'}{'?' + parts.query if parts.query else ''} HTTP/1.1",
             f"Host: {host}",
