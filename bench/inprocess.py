@@ -105,8 +105,8 @@ def _petsage(variant: str) -> Callable[..., Any]:
     from connexion.middleware.request_validation import RequestValidationMiddleware
 
     import petsage.app
+    from petsage.request_path.stack import SWAPPED, LeanAsyncApp
     from petsage.settings import Settings
-    from petsage.web.stack import SWAPPED, LeanAsyncApp
 
     defaults = ConnexionMiddleware.default_middlewares
     with_validation = [

@@ -14,13 +14,13 @@ from petsage.health.config import HealthConfig, load_health_config
 from petsage.health.lifecycle import Lifecycle
 from petsage.health.runner import Registration
 from petsage.health.service import HealthService
+from petsage.middleware.hygiene import ResponseHygieneMiddleware
+from petsage.middleware.slashes import NoSlashRedirectMiddleware
+from petsage.request_path.jsonifier import PydanticJsonifier
+from petsage.request_path.parameters import ConciseParameterValidator
+from petsage.request_path.problems import ROUTING_DETAILS, routing_problem
+from petsage.request_path.stack import LeanAsyncApp
 from petsage.settings import Settings
-from petsage.web.hygiene import ResponseHygieneMiddleware
-from petsage.web.jsonifier import PydanticJsonifier
-from petsage.web.parameters import ConciseParameterValidator
-from petsage.web.problems import ROUTING_DETAILS, routing_problem
-from petsage.web.slashes import NoSlashRedirectMiddleware
-from petsage.web.stack import LeanAsyncApp
 
 
 def spec_dir() -> Path:

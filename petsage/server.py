@@ -26,8 +26,8 @@ from petsage.app import create_app
 from petsage.health.config import HealthConfig
 from petsage.health.lifecycle import Lifecycle
 from petsage.logs import log_config
+from petsage.protocol.limits import HttpLimits, LimitedHttpToolsProtocol
 from petsage.settings import Settings
-from petsage.web.protocol import HttpLimits, LimitedHttpToolsProtocol
 
 _CONNECTION_CLOSE = (b"connection", b"close")
 

@@ -45,7 +45,7 @@ class Settings(BaseSettings):
         default="text", description="text, or json for one JSON object per line."
     )
 
-    # Hardening: bounds on what one request may make the HTTP layer hold (petsage/web/protocol.py).
+    # Hardening: what one request may make the HTTP layer hold (petsage/protocol/limits.py).
     max_header_bytes: int = Field(
         default=16384, ge=1024, description="Request header bytes allowed (else 431)."
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from petsage.models import SmokeTestResponse
+from petsage.services.models import SmokeTestResponse
 
 MESSAGE = "PetSage system is alive and purring!"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from petsage import __version__
-from petsage.models import Welcome, WelcomeLinks
+from petsage.services.models import Welcome, WelcomeLinks
 
 API_BASE = "/api/v1"
 

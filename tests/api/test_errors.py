@@ -10,7 +10,7 @@ import pytest
 from connexion import AsyncApp
 from starlette.testclient import TestClient
 
-from petsage.web.parameters import ConciseParameterValidator
+from petsage.request_path.parameters import ConciseParameterValidator
 
 PROBLEM = "application/problem+json"
 

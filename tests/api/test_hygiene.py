@@ -9,7 +9,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from petsage.web.hygiene import ResponseHygieneMiddleware
+from petsage.middleware.hygiene import ResponseHygieneMiddleware
 
 ORIGIN = {"Origin": "https://evil.example"}
 

@@ -17,11 +17,11 @@ from connexion.validators import ParameterValidator
 from starlette.testclient import TestClient
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from petsage.web import parameters
-from petsage.web.docs import DocsOnlySwaggerUIMiddleware, docs_prefixes
-from petsage.web.jsonifier import PydanticJsonifier
-from petsage.web.parameters import ConciseParameterValidator
-from petsage.web.stack import MIDDLEWARES, SWAPPED, LeanAsyncApp
+from petsage.request_path import parameters
+from petsage.request_path.docs import DocsOnlySwaggerUIMiddleware, docs_prefixes
+from petsage.request_path.jsonifier import PydanticJsonifier
+from petsage.request_path.parameters import ConciseParameterValidator
+from petsage.request_path.stack import MIDDLEWARES, SWAPPED, LeanAsyncApp
 
 JSON_OBJECT = {"application/json": {"schema": {"type": "object"}}}
 
@@ -90,7 +90,7 @@ SPEC: dict[str, Any] = {
         },
         "/undeclared": {"get": _operation("undeclared_media_type")},
         # As /health/ready: only an optional, repeatable query parameter, so a bare probe skips
-        # the parameter decorator and the validator (petsage.web.probes).
+        # the parameter decorator and the validator (petsage.request_path.no_arguments).
         "/ready": {"get": _operation("ready", parameters=[EXCLUDE])},
         # The same, with credentials: the security layer puts ``user`` in Connexion's context,
         # which the parameter decorator passes to a handler argument of that name.

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from petsage.web.hosts import host_name, is_allowed
+from petsage.protocol.hosts import host_name, is_allowed
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@
 A probe such as ``GET /health/ready`` names no query parameter, sends no body and carries no
 credentials. For an operation whose only parameters are optional query parameters, Connexion
 would parse the empty query string, validate nothing, and call the handler with no argument;
-``petsage.web.operations`` and ``petsage.web.validation`` skip straight to that outcome.
+``operations`` and ``validation`` beside this module skip straight to that outcome.
 """
 
 from __future__ import annotations

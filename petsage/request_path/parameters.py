@@ -14,7 +14,7 @@ class ConciseParameterValidator(ParameterValidator):  # type: ignore[misc]
     """Connexion's parameter validator, with ``detail`` such as
     ``Query parameter 'exclude': 'disk' is not one of ['uptime', 'memory']``.
 
-    Each parameter's schema is compiled once, here: ``petsage.web.validation`` builds this
+    Each parameter's schema is compiled once, here: ``petsage.request_path.validation`` builds this
     validator once per operation, where Connexion builds a validator (and deep-copies the schema)
     for every parameter of every request.
     """

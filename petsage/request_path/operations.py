@@ -22,7 +22,7 @@ from connexion.lifecycle import ConnexionRequest
 from connexion.operations import AbstractOperation
 from starlette.types import Receive, Scope, Send
 
-from petsage.web.probes import direct_call
+from petsage.request_path.no_arguments import direct_call
 
 
 class ContractResponseDecorator(AsyncResponseDecorator):  # type: ignore[misc]

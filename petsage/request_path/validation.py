@@ -18,7 +18,7 @@ from connexion.middleware.request_validation import (
 from connexion.operations import AbstractOperation
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from petsage.web.probes import only_optional_query
+from petsage.request_path.no_arguments import only_optional_query
 
 
 class PrebuiltValidationOperation(RequestValidationOperation):  # type: ignore[misc]

@@ -20,8 +20,8 @@ from typing import Any, NoReturn
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
+from petsage.protocol.hosts import host_name, is_allowed
 from petsage.settings import Settings
-from petsage.web.hosts import host_name, is_allowed
 
 _NOT_HTTP = "The request is not valid HTTP/1.1."
 # RFC 3986 §2.1: "%" is always followed by two hex digits; httptools lets anything through.

@@ -17,9 +17,9 @@ from connexion.middleware.request_validation import RequestValidationMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from starlette.types import ASGIApp
 
-from petsage.web.docs import DocsOnlySwaggerUIMiddleware
-from petsage.web.operations import PrebuiltASGIApp
-from petsage.web.validation import PrebuiltRequestValidationMiddleware
+from petsage.request_path.docs import DocsOnlySwaggerUIMiddleware
+from petsage.request_path.operations import PrebuiltASGIApp
+from petsage.request_path.validation import PrebuiltRequestValidationMiddleware
 
 SWAPPED: dict[type[Any], type[Any]] = {
     SwaggerUIMiddleware: DocsOnlySwaggerUIMiddleware,

@@ -1,0 +1,1 @@
+"""Plain ASGI middlewares: what every response carries, whatever produced it."""

@@ -1,1 +1,0 @@
-"""HTTP plumbing plugged into Connexion through its extension points."""
