@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 from connexion import AsyncApp
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import RelativeResolver
 
+from petsage.contract import API_DOCUMENT, ROOT_DOCUMENT, spec_dir
 from petsage.health.config import HealthConfig, load_health_config
 from petsage.health.lifecycle import Lifecycle
 from petsage.health.runner import Registration
@@ -21,12 +21,6 @@ from petsage.request_path.parameters import ConciseParameterValidator
 from petsage.request_path.problems import ROUTING_DETAILS, routing_problem
 from petsage.request_path.stack import LeanAsyncApp
 from petsage.settings import Settings
-
-
-def spec_dir() -> Path:
-    """Where the contract lives: inside an installed wheel, or ``openapi/`` in a source checkout."""
-    packaged = Path(__file__).with_name("openapi")
-    return packaged if packaged.is_dir() else Path(__file__).parents[1] / "openapi"
 
 
 def create_app(
@@ -60,10 +54,10 @@ def create_app(
     resolver = RelativeResolver("petsage.api")
     # The root API goes first: added after /api/v1, its catch-all mount would shadow the API.
     app.add_api(
-        "root.yaml",
+        ROOT_DOCUMENT,
         resolver=resolver,
         validate_responses=validate_responses,
         swagger_ui_options=SwaggerUIOptions(swagger_ui=False),
     )
-    app.add_api("petsage.yaml", resolver=resolver, validate_responses=validate_responses)
+    app.add_api(API_DOCUMENT, resolver=resolver, validate_responses=validate_responses)
     return app

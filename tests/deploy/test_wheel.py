@@ -65,7 +65,11 @@ def test_wheel_carries_the_contract_inside_the_package(wheel: Path) -> None:
 def test_installed_wheel_reads_the_contract_from_the_package(installed: dict[str, str]) -> None:
     """Installed, petsage imports from the wheel and finds the contract beside its modules."""
     result = subprocess.run(
-        [sys.executable, "-c", "import petsage.app as a; print(a.__file__); print(a.spec_dir())"],
+        [
+            sys.executable,
+            "-c",
+            "import petsage.contract as c; print(c.__file__); print(c.spec_dir())",
+        ],
         capture_output=True,
         text=True,
         timeout=60,

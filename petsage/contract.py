@@ -1,0 +1,31 @@
+"""The contract in ``openapi/``: where it lives, each document parsed once, and what it fixes."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+API_DOCUMENT = "petsage.yaml"
+ROOT_DOCUMENT = "root.yaml"
+
+
+def spec_dir() -> Path:
+    """Where the contract lives: inside an installed wheel, or ``openapi/`` in a source checkout."""
+    packaged = Path(__file__).with_name("openapi")
+    return packaged if packaged.is_dir() else Path(__file__).parents[1] / "openapi"
+
+
+@cache
+def load_document(name: str = API_DOCUMENT) -> dict[str, Any]:
+    """One document of the contract as written (``$ref``s kept), parsed with the C loader."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    document: dict[str, Any] = yaml.load((spec_dir() / name).read_text(), Loader=loader)  # noqa: S506 - a safe loader
+    return document
+
+
+def base_path() -> str:
+    """The path every operation of the API document is under: its first server's URL."""
+    return str(load_document()["servers"][0]["url"]).rstrip("/")
