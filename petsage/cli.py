@@ -1,26 +1,30 @@
-"""The ``petsage`` command: parse options, hand typed settings to the code that acts on them."""
+"""The ``petsage`` command: parse options, hand typed settings to the code that acts on them.
+
+Only ``serve`` needs the settings, and with them pydantic and the server: they are imported when
+the command is ``serve``, so ``petsage --version`` and ``petsage probe`` stay light.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
-from typing import Any
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from petsage import __version__
-from petsage.health.config import ConfigError, HealthConfig, load_health_config
-from petsage.probe import default_url, probe
-from petsage.server import serve
-from petsage.settings import Settings
+
+if TYPE_CHECKING:
+    from petsage.health.config import HealthConfig
+    from petsage.settings import Settings
 
 EXIT_OK = 0
 EXIT_UNHEALTHY = 1  # `petsage probe`: the endpoint did not answer 2xx
 EXIT_CONFIG = 78  # sysexits EX_CONFIG: the settings are wrong
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None) -> argparse.ArgumentParser:
+    """The parser of ``petsage``, with ``serve``'s options when ``command`` is ``serve``."""
     parser = argparse.ArgumentParser(
         prog="petsage", description="PetSage API: the contract-first smoke-test service."
     )
@@ -33,28 +37,10 @@ def _parser() -> argparse.ArgumentParser:
         description="Serve the API with uvicorn. Each option overrides its PETSAGE_* variable.",
         argument_default=argparse.SUPPRESS,
     )
-    defaults = Settings.model_fields
-    serve_parser.add_argument(
-        "--host", help=f"address to listen on (PETSAGE_HOST, default {defaults['host'].default})"
-    )
-    serve_parser.add_argument(
-        "--port", type=int, help=f"TCP port (PETSAGE_PORT, default {defaults['port'].default})"
-    )
-    serve_parser.add_argument(
-        "--workers",
-        type=int,
-        help=f"worker processes (PETSAGE_WORKERS, default {defaults['workers'].default})",
-    )
-    serve_parser.add_argument(
-        "--log-level",
-        choices=["critical", "error", "warning", "info", "debug", "trace"],
-        help=f"lowest level logged (PETSAGE_LOG_LEVEL, default {defaults['log_level'].default})",
-    )
-    serve_parser.add_argument(
-        "--config",
-        metavar="FILE",
-        help="TOML file with the health checks (PETSAGE_CONFIG, default none)",
-    )
+    if command == "serve":
+        from petsage.flags import add_settings_flags
+
+        add_settings_flags(serve_parser)
 
     probe_parser = commands.add_parser(
         "probe",
@@ -73,18 +59,30 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load_settings(overrides: dict[str, Any]) -> Settings:
+def load_settings(given: dict[str, Any]) -> Settings:
+    """The settings from ``given`` (the options typed) over the ``PETSAGE_*`` variables; exits 78
+    naming the option or variable of each bad value, and warns of variables no setting reads."""
+    from pydantic import ValidationError
+
+    from petsage.flags import source, unknown_variables
+    from petsage.settings import Settings
+
+    warning = unknown_variables(os.environ)
+    if warning is not None:
+        print(warning, file=sys.stderr)
     try:
-        return Settings(**overrides)  # options beat PETSAGE_* variables
+        return Settings(**given)  # options beat PETSAGE_* variables
     except ValidationError as error:
         problems = "; ".join(
-            f"PETSAGE_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in error.errors()
+            f"{source(str(e['loc'][0]), given)}: {e['msg']}" for e in error.errors()
         )
         print(f"petsage: invalid settings: {problems}", file=sys.stderr)
         raise SystemExit(EXIT_CONFIG) from None
 
 
 def _load_health_config(settings: Settings) -> HealthConfig:
+    from petsage.health.config import ConfigError, load_health_config
+
     try:
         return load_health_config(settings.config)
     except ConfigError as error:
@@ -93,12 +91,18 @@ def _load_health_config(settings: Settings) -> HealthConfig:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    options = vars(_parser().parse_args(argv))
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    # The command comes first: no option of ``petsage`` itself takes a value.
+    options = vars(build_parser(arguments[0] if arguments else None).parse_args(arguments))
     command = options.pop("command")
     if command == "probe":
-        healthy, line = probe(options["url"] or default_url(_load_settings({})), options["timeout"])
+        from petsage.probe import default_url, probe
+
+        healthy, line = probe(options["url"] or default_url(load_settings({})), options["timeout"])
         print(line)
         return EXIT_OK if healthy else EXIT_UNHEALTHY
-    settings = _load_settings(options)
+    from petsage.server import serve
+
+    settings = load_settings(options)
     serve(settings, _load_health_config(settings))
     return EXIT_OK

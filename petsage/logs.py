@@ -10,10 +10,8 @@ from typing import Any
 
 from uvicorn.config import LOGGING_CONFIG
 
+from petsage.contract import base_path
 from petsage.settings import Settings
-
-_SMOKE_PATHS = frozenset({"/api/v1/smoke-test", "/api/v1/smoke_test"})
-_HEALTH_PREFIX = "/api/v1/health/"
 
 
 def _access_fields(record: logging.LogRecord) -> dict[str, Any] | None:
@@ -35,12 +33,18 @@ def _access_fields(record: logging.LogRecord) -> dict[str, Any] | None:
 class QuietProbes(logging.Filter):
     """Drops the access-log lines of successful smoke and health requests; failures stay."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        api = base_path()
+        self._smoke_paths = frozenset({f"{api}/smoke-test", f"{api}/smoke_test"})
+        self._health_prefix = f"{api}/health/"
+
     def filter(self, record: logging.LogRecord) -> bool:
         fields = _access_fields(record)
         if fields is None or not isinstance(fields["status"], int) or fields["status"] >= 400:
             return True
         path = str(fields["path"]).partition("?")[0]
-        return not (path in _SMOKE_PATHS or path.startswith(_HEALTH_PREFIX))
+        return not (path in self._smoke_paths or path.startswith(self._health_prefix))
 
 
 class JsonFormatter(logging.Formatter):

@@ -27,7 +27,7 @@ from petsage.health.config import HealthConfig
 from petsage.health.lifecycle import Lifecycle
 from petsage.logs import log_config
 from petsage.protocol.limits import HttpLimits, LimitedHttpToolsProtocol
-from petsage.settings import Settings
+from petsage.settings import Settings, variable
 
 _CONNECTION_CLOSE = (b"connection", b"close")
 
@@ -37,7 +37,7 @@ logger = logging.getLogger("uvicorn.error")
 def settings_environment(settings: Settings) -> dict[str, str]:
     """``settings`` as ``PETSAGE_*`` variables, so every worker process loads exactly these."""
     return {
-        f"PETSAGE_{name.upper()}": str(value)
+        variable(name): str(value)
         for name, value in settings.model_dump(mode="json").items()
         if value is not None
     }

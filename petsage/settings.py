@@ -11,11 +11,13 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 LogLevel = Literal["critical", "error", "warning", "info", "debug", "trace"]
 LogFormat = Literal["text", "json"]
 
+ENV_PREFIX = "PETSAGE_"
+
 
 class Settings(BaseSettings):
     """Everything the service can be told. Load once, pass into ``create_app`` and ``serve``."""
 
-    model_config = SettingsConfigDict(env_prefix="PETSAGE_", extra="forbid")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid")
 
     host: str = Field(default="127.0.0.1", description="Address to listen on.")
     port: int = Field(
@@ -71,3 +73,8 @@ class Settings(BaseSettings):
     def _join_hosts(self, hosts: list[str]) -> str:
         # The same comma-separated form as PETSAGE_ALLOWED_HOSTS, so workers read it back.
         return ",".join(hosts)
+
+
+def variable(field: str) -> str:
+    """The environment variable that sets ``field``: ``PETSAGE_LOG_LEVEL`` for ``log_level``."""
+    return ENV_PREFIX + field.upper()

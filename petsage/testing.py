@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from petsage.contract import base_path
+
 __all__ = ["LiveServer", "free_port", "running_server"]
 
 
@@ -53,7 +55,7 @@ class LiveServer:
 
 def _wait_until_serving(server: LiveServer, timeout: float) -> None:
     deadline = time.monotonic() + timeout
-    url = f"{server.base_url}/api/v1/smoke-test"
+    url = f"{server.base_url}{base_path()}/smoke-test"
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"petsage exited with {server.process.returncode}:\n{server.log()}")
@@ -72,8 +74,11 @@ def running_server(
     """Run ``python -m petsage serve --port <free> *options`` until the block ends.
 
     ``env`` is added to the current environment. The block starts once the smoke test answers.
+    Unless ``env`` (or the environment) sets ``PETSAGE_DRAIN_SECONDS``, the server stops with no
+    drain: a test about the drain says how long it wants.
     """
     port = free_port()
+    environment = {"PETSAGE_DRAIN_SECONDS": "0", **os.environ, **(env or {})}
     with tempfile.TemporaryDirectory(prefix="petsage-live-") as tmp:
         log_path = Path(tmp, "server.log")
         with log_path.open("wb") as log:
@@ -81,7 +86,7 @@ def running_server(
                 [sys.executable, "-m", "petsage", "serve", "--port", str(port), *options],
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                env={**os.environ, **(env or {})},
+                env=environment,
             )
         server = LiveServer(process=process, port=port, log_path=log_path)
         try:

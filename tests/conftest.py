@@ -12,7 +12,31 @@ from starlette.testclient import TestClient
 from petsage.app import create_app
 from petsage.settings import Settings
 
-OPENAPI_DIR = Path(__file__).parents[1] / "openapi"
+ROOT = Path(__file__).parents[1]
+OPENAPI_DIR = ROOT / "openapi"
+
+
+def readme_section(heading: str) -> str:
+    """The README's text under ``heading`` (a whole heading line, ``## Configuration``), up to the
+    next heading of the same level or above; code blocks are kept whole."""
+    level = len(heading.split(" ", 1)[0])
+    lines = (ROOT / "README.md").read_text().splitlines()
+    start = lines.index(heading) + 1
+    section, in_code = [], False
+    for line in lines[start:]:
+        in_code ^= line.startswith("```")
+        hashes = len(line) - len(line.lstrip("#"))
+        if not in_code and 0 < hashes <= level and line[hashes : hashes + 1] == " ":
+            break
+        section.append(line)
+    return "\n".join(section)
+
+
+def table_rows(section: str) -> dict[str, list[str]]:
+    """The rows of the Markdown tables in ``section``, header rows included, by their first cell."""
+    lines = [line.strip().strip("|") for line in section.splitlines() if line.startswith("| ")]
+    cells = ([cell.strip() for cell in line.split(" | ")] for line in lines)
+    return {row[0]: row[1:] for row in cells}
 
 
 def load_spec(name: str = "petsage.yaml") -> dict[str, Any]:

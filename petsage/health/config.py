@@ -10,8 +10,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from petsage.health.checks import NAME_PATTERN
-
-_BUILT_IN = ("event-loop", "uptime", "memory")
+from petsage.health.system import BUILT_IN_NAMES
 
 Seconds = Annotated[float, Field(gt=0, le=60)]
 
@@ -68,7 +67,7 @@ class Health(_Strict):
 
     @model_validator(mode="after")
     def _names_are_unique(self) -> Self:
-        seen = set(_BUILT_IN)
+        seen = set(BUILT_IN_NAMES)
         for index, check in enumerate(self.checks):
             if check.name in seen:
                 raise ValueError(f"checks[{index}].name: {check.name!r} is already taken")

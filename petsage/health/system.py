@@ -13,6 +13,9 @@ from petsage.health.models import CheckResult, Status
 
 _MIB = 1024 * 1024
 
+EVENT_LOOP, UPTIME, MEMORY = "event-loop", "uptime", "memory"
+BUILT_IN_NAMES = (EVENT_LOOP, UPTIME, MEMORY)  # taken: no configured check may be named so
+
 
 class EventLoopMonitor:
     """Measures scheduling lag with one background ticker, so a probe reads a number instead of
@@ -58,7 +61,7 @@ class EventLoopCheck:
     monitor: EventLoopMonitor
     warn_after: float
     fail_after: float
-    name: str = "event-loop"
+    name: str = EVENT_LOOP
 
     async def check(self) -> CheckResult:
         lag = self.monitor.lag()
@@ -82,7 +85,7 @@ class EventLoopCheck:
 @dataclass(frozen=True, slots=True)
 class UptimeCheck:
     started: float = field(default_factory=time.monotonic)
-    name: str = "uptime"
+    name: str = UPTIME
 
     async def check(self) -> CheckResult:
         return CheckResult(
@@ -104,7 +107,7 @@ def resident_set_size() -> int:
 @dataclass(frozen=True, slots=True)
 class MemoryCheck:
     warn_above_mib: float
-    name: str = "memory"
+    name: str = MEMORY
 
     async def check(self) -> CheckResult:
         rss = resident_set_size() / _MIB
