@@ -14,6 +14,7 @@ from petsage.health.config import HealthConfig, load_health_config
 from petsage.health.lifecycle import Lifecycle
 from petsage.health.runner import Registration
 from petsage.health.service import HealthService
+from petsage.middleware.draining import CloseWhileDrainingMiddleware
 from petsage.middleware.hygiene import ResponseHygieneMiddleware
 from petsage.middleware.slashes import NoSlashRedirectMiddleware
 from petsage.request_path.jsonifier import PydanticJsonifier
@@ -38,7 +39,8 @@ def create_app(
     server tells readiness it is draining; ``checks`` adds readiness checks written in Python.
     """
     config = health_config or load_health_config(settings.config)
-    health = HealthService(config.health, lifecycle or Lifecycle(), checks)
+    lifecycle = lifecycle or Lifecycle()
+    health = HealthService(config.health, lifecycle, checks)
     app = LeanAsyncApp(
         __name__,
         specification_dir=spec_dir(),
@@ -51,6 +53,11 @@ def create_app(
     app.add_middleware(NoSlashRedirectMiddleware, position=MiddlewarePosition.BEFORE_SWAGGER)
     # Outermost, so that it also covers the error responses Connexion's exception layer writes.
     app.add_middleware(ResponseHygieneMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    app.add_middleware(
+        CloseWhileDrainingMiddleware,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        lifecycle=lifecycle,
+    )
     resolver = RelativeResolver("petsage.api")
     # The root API goes first: added after /api/v1, its catch-all mount would shadow the API.
     app.add_api(

@@ -1,8 +1,24 @@
 """Run the app under uvicorn with the settings the service ships, and drain before stopping.
 
 On SIGTERM or SIGINT readiness fails at once, every response says ``Connection: close`` so
-keep-alive clients go elsewhere, and the server keeps serving for ``drain_seconds``; then uvicorn's
-own shutdown stops accepting and gives in-flight requests ``graceful_timeout`` seconds.
+keep-alive clients go elsewhere (``petsage.middleware.draining``, reading the same ``Lifecycle``),
+and the server keeps serving for ``drain_seconds``; then uvicorn's own shutdown stops accepting and
+gives in-flight requests ``graceful_timeout`` seconds.
+
+uvicorn 0.54 (pinned ``~=0.54.0``) has no hook for a drain nor for the server its workers run, so
+this module, and only it, relies on these parts of it; ``tests/unit/test_server.py`` fails when an
+upgrade changes one, ``tests/live/test_drain.py`` and ``tests/live/test_workers.py`` when the
+whole no longer drains:
+
+- ``uvicorn.Server.handle_exit(sig, frame)``, the handler ``Server.capture_signals`` installs for
+  SIGINT and SIGTERM, and the ``should_exit`` and ``force_exit`` flags it sets: the drain starts
+  there instead of the shutdown.
+- ``uvicorn.Server.on_tick(counter)``, which ``Server.main_loop`` awaits every 0.1 s and stops on
+  when it returns true: the drain ends there.
+- ``uvicorn.supervisors.multiprocess.Process``: ``Multiprocess`` builds every worker through that
+  module-level name, and a worker runs ``self.server``, a property caching its ``Server`` in
+  ``self._server``. ``serve`` points the name at ``DrainingWorker``, whose ``server`` fills
+  ``_server`` with a ``DrainingServer``.
 """
 
 from __future__ import annotations
@@ -28,8 +44,6 @@ from petsage.health.lifecycle import Lifecycle
 from petsage.logs import log_config
 from petsage.protocol.limits import HttpLimits, LimitedHttpToolsProtocol
 from petsage.settings import Settings, variable
-
-_CONNECTION_CLOSE = (b"connection", b"close")
 
 logger = logging.getLogger("uvicorn.error")
 
@@ -80,7 +94,6 @@ class DrainingServer(uvicorn.Server):
             # In the signal handler only flags are set; the main loop's tick acts on them.
             self.lifecycle.draining = True
             self._drain_ends = time.monotonic() + self.drain_seconds
-            self._say_connection_close()
             logger.info(
                 "Received %s: readiness fails; draining for %g s",
                 signal.Signals(sig).name,
@@ -93,17 +106,8 @@ class DrainingServer(uvicorn.Server):
         self.should_exit = True
 
     async def on_tick(self, counter: int) -> bool:
-        should_exit = await super().on_tick(counter)
-        if self._drain_ends is None:
-            return should_exit
-        # uvicorn rebuilds the default headers once a second, so they are extended on every tick.
-        self._say_connection_close()
-        return should_exit or time.monotonic() >= self._drain_ends
-
-    def _say_connection_close(self) -> None:
-        headers = self.server_state.default_headers
-        if _CONNECTION_CLOSE not in headers:
-            self.server_state.default_headers = [*headers, _CONNECTION_CLOSE]
+        drained = self._drain_ends is not None and time.monotonic() >= self._drain_ends
+        return await super().on_tick(counter) or drained
 
 
 def draining_server(
@@ -133,9 +137,9 @@ def serve(settings: Settings, health_config: HealthConfig) -> None:
         # The supervisor serves nothing itself: each worker builds its app and server in
         # ``DrainingWorker.server``, so the supervisor's configuration names no app.
         config = uvicorn_config(settings, app="")
-        # uvicorn 0.54's supervisor offers no hook for the server its workers run: it builds them
+        # uvicorn's supervisor offers no hook for the server its workers run: it builds them
         # through its module's ``Process``, so that name is pointed at ours (this process only
-        # supervises from here on). tests/unit/test_server.py fails if uvicorn changes this.
+        # supervises from here on). The module docstring lists this seam and its tests.
         multiprocess.Process = DrainingWorker  # type: ignore[misc]
         Multiprocess(config, sockets=[config.bind_socket()]).run()
         return
