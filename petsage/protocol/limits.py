@@ -7,6 +7,20 @@ HTTP/1.x is answered the same way instead of text/plain.
 
 uvicorn's ``timeout_keep_alive`` runs only from a response to the first byte of the next request:
 nothing bounds a connection before its first request, or while its headers drip in (slowloris).
+
+Relies on (uvicorn ``~=0.54.0``, httptools): ``HttpToolsProtocol``'s connection and parser
+callbacks, overridden with their signatures (``connection_made``, ``connection_lost``,
+``data_received``, ``on_message_begin``, ``on_url``, ``on_header``, ``on_headers_complete``,
+``on_body``, ``on_response_complete``) and ``send_400_response(msg)``, through which
+``data_received`` answers every parser error, an exception raised from a callback included; the
+attributes it reads: ``parser`` (``get_http_version``), ``url``, ``headers``, ``transport``,
+``flow`` (``pause_reading``), ``pipeline``, ``cycle`` (``more_body``, ``response_started``,
+``response_complete``, ``disconnected``), ``timeout_keep_alive_task`` (set once a keep-alive
+response is done), ``server_state.default_headers``, ``loop``, ``logger``, ``client``; and the
+module's ``STATUS_LINE``. ``tests/unit/test_protocol_seams.py`` reads those names from this
+module's source and fails when a stock protocol lacks one or an override's signature differs;
+``tests/live/test_malformed_input.py`` and ``tests/live/test_slow_clients.py`` fail when the
+behaviour changes.
 """
 
 from __future__ import annotations

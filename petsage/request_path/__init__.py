@@ -1,5 +1,6 @@
 """The Connexion request path: the app class PetSage serves and the layers it swaps in.
 
-Everything here plugs into Connexion 3.3; the modules that reach past its public API say so in
-their docstrings, and ``tests/api/test_lean_stack.py`` fails when an upgrade breaks them.
+Everything here plugs into Connexion 3.3 (pinned ``~=3.3.0``); the modules that reach past its
+public API (``stack``, ``operations``, ``validation``, ``no_arguments``, ``parameters``, ``docs``)
+say in their docstrings what they rely on and which tests fail when an upgrade breaks it.
 """

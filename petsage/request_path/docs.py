@@ -3,6 +3,14 @@
 Connexion 3.3 runs every request through the docs layer's Starlette router, mount by mount, before
 the request reaches its own routing; for an API request that is a whole routing pass that always
 ends in "not mine". A request whose path cannot be a docs path now goes straight on.
+
+Relies on (connexion ``~=3.3.0``, starlette ``~=1.10.0``): ``SwaggerUIMiddleware`` keeps a
+Starlette ``Router`` in ``self.router``, filled by ``add_api`` with mounts of plain routes, and
+passes a request no route matches to ``self.app``; Starlette's routes expose ``path``, its mounts
+``routes``, and its routing matches the path under ``root_path`` as ``route_path`` below does.
+In ``tests/api/test_lean_stack.py``, ``test_docs_prefixes_are_plain_paths_of_the_docs_routes``,
+``test_api_requests_skip_the_docs_router``, ``test_route_path_is_starlettes`` and the comparisons
+with the stock ``AsyncApp`` (under a root path too) fail when that changes.
 """
 
 from __future__ import annotations
@@ -10,9 +18,20 @@ from __future__ import annotations
 from typing import Any
 
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
-from starlette._utils import get_route_path  # the path routers match: the one under root_path
 from starlette.routing import BaseRoute, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+
+def route_path(scope: Scope) -> str:
+    """The path a router matches: ``path`` after the ``root_path`` the ASGI scope says it is
+    mounted under (as Starlette's routing reads it)."""
+    path: str = scope["path"]
+    root = scope.get("root_path", "")
+    if not root or not path.startswith(root):
+        return path
+    if path == root:
+        return ""
+    return path[len(root) :] if path[len(root)] == "/" else path
 
 
 def _path(route: BaseRoute) -> str:
@@ -39,7 +58,7 @@ class DocsOnlySwaggerUIMiddleware(SwaggerUIMiddleware):  # type: ignore[misc]
         self.prefixes = docs_prefixes(self.router)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not get_route_path(scope).startswith(self.prefixes):
+        if scope["type"] == "http" and not route_path(scope).startswith(self.prefixes):
             # What Connexion's router does when nothing matches: the next layer, given a copy.
             await self.app(dict(scope), receive, send)
             return

@@ -1,4 +1,7 @@
-"""Serialise pydantic results in one pass with pydantic's own encoder."""
+"""Serialise pydantic results in one pass with pydantic's own encoder.
+
+Uses only Connexion's public ``jsonifier`` option: a ``Jsonifier`` whose ``dumps`` is overridden.
+"""
 
 from __future__ import annotations
 

@@ -4,6 +4,14 @@ A probe such as ``GET /health/ready`` names no query parameter, sends no body an
 credentials. For an operation whose only parameters are optional query parameters, Connexion
 would parse the empty query string, validate nothing, and call the handler with no argument;
 ``operations`` and ``validation`` beside this module skip straight to that outcome.
+
+Relies on (connexion ``~=3.3.0``): what its parameter decorator passes a handler (only names it
+accepts, defaults filled in, ``user`` and the other context keys from
+``scope["extensions"]["connexion_context"]``, form fields and files from the body), and
+``connexion.utils.inspect_function_arguments``. In ``tests/api/test_lean_stack.py``, the ``/ready``
+and ``/whoami`` requests of ``test_lean_app_answers_as_connexion_does``,
+``test_a_form_file_reaches_a_handler_as_in_connexion`` and
+``test_a_bare_probe_skips_argument_handling_and_validation`` fail when that changes.
 """
 
 from __future__ import annotations

@@ -1,4 +1,11 @@
-"""Request-parameter validation that answers in one short sentence instead of a jsonschema dump."""
+"""Request-parameter validation that answers in one short sentence instead of a jsonschema dump.
+
+Relies on (connexion ``~=3.3.0``): ``ParameterValidator.validate_parameter(parameter_type, value,
+param, param_name)``, a static method that this subclass overrides with an instance method and that
+Connexion's ``validate`` calls for each parameter, returning the error's detail or ``None``.
+``tests/api/test_errors.py`` (the one-sentence details) and, in ``tests/api/test_lean_stack.py``,
+``test_parameter_schemas_are_compiled_once_per_operation`` fail when that changes.
+"""
 
 from __future__ import annotations
 

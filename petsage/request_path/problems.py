@@ -1,4 +1,7 @@
-"""Problem details (RFC 9457) for the HTTP errors raised before any handler runs."""
+"""Problem details (RFC 9457) for the HTTP errors raised before any handler runs.
+
+Uses only Connexion's public ``add_error_handler`` and ``connexion.exceptions.problem``.
+"""
 
 from __future__ import annotations
 

@@ -3,6 +3,16 @@ per-operation work on every request swapped for subclasses that do it once at st
 
 Every layer keeps its place and its job: routing, request validation on every operation, error
 handling, the docs. ``bench/README.md`` lists each change with its measured gain.
+
+Relies on (connexion ``~=3.3.0``): ``ConnexionMiddleware.default_middlewares``, the list of layer
+classes ``AsyncApp(middlewares=...)`` takes; ``AsyncApp._middleware_app``, the innermost app it
+builds, and ``ConnexionMiddleware.app``, where the stack finds it; ``middleware_stack`` (``None``
+until started) and ``middlewares`` (classes or partials), which ``add_middleware`` below reads as
+Connexion's own does; ``MiddlewarePosition``'s values being the layer classes. In
+``tests/api/test_lean_stack.py``, ``test_lean_stack_is_connexions_with_subclasses_in_place``,
+``test_middleware_positions_find_swapped_layers``, ``test_no_middleware_after_start``,
+``test_reimplemented_connexion_code_is_the_reviewed_version`` and every comparison with the stock
+``AsyncApp`` fail when that changes.
 """
 
 from __future__ import annotations

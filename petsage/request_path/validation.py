@@ -4,6 +4,16 @@ Connexion 3.3's ``RequestValidationOperation`` builds a URI parser and a paramet
 every request, then looks at the content type and the body even when the operation declares no
 body. Parameters are validated exactly as before, by the validator in ``validator_map``; an
 operation that declares a request body keeps Connexion's whole path.
+
+Relies on (connexion ``~=3.3.0``): ``RequestValidationOperation``'s constructor, its
+``_validator_map`` (an underscore name), ``security_query_params`` and ``next_app``, and its
+``__call__``, which this module reimplements for operations without a body (a check Connexion adds
+there later would be skipped: ``test_reimplemented_connexion_code_is_the_reviewed_version`` fails
+on any change to it); ``RequestValidationAPI.make_operation``, ``next_app``, ``strict_validation``
+and ``validator_map``; ``RequestValidationMiddleware.api_cls``; a parameter validator built as
+``validator_map["parameter"](parameters, uri_parser=, strict_validation=, security_query_params=)``
+with ``validate(scope)``. In ``tests/api/test_lean_stack.py``, the comparisons with the stock
+``AsyncApp`` and ``test_parameter_schemas_are_compiled_once_per_operation`` fail when that changes.
 """
 
 from __future__ import annotations

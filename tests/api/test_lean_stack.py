@@ -4,6 +4,8 @@ operation what Connexion redoes on every request. These tests fail if Connexion 
 from __future__ import annotations
 
 import copy
+import hashlib
+import inspect
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -13,12 +15,15 @@ from connexion.apps.asynchronous import AsyncOperation
 from connexion.decorators import parameter as connexion_parameters
 from connexion.decorators.main import BaseDecorator
 from connexion.middleware import ConnexionMiddleware, MiddlewarePosition
+from connexion.middleware.request_validation import RequestValidationOperation
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.validators import ParameterValidator
+from starlette._utils import get_route_path as starlette_route_path
 from starlette.testclient import TestClient
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from petsage.request_path import parameters
-from petsage.request_path.docs import DocsOnlySwaggerUIMiddleware, docs_prefixes
+from petsage.request_path.docs import DocsOnlySwaggerUIMiddleware, docs_prefixes, route_path
 from petsage.request_path.jsonifier import PydanticJsonifier
 from petsage.request_path.parameters import ConciseParameterValidator
 from petsage.request_path.stack import MIDDLEWARES, SWAPPED, LeanAsyncApp
@@ -231,7 +236,10 @@ def test_a_form_file_reaches_a_handler_as_in_connexion() -> None:
     assert (answered.status_code, answered.content) == (expected.status_code, expected.content)
 
 
-@pytest.mark.parametrize("path", ["/openapi.json", "/ui/", "/plain", "/prefix/openapi.json"])
+@pytest.mark.parametrize(
+    "path",
+    ["/openapi.json", "/ui/", "/plain", "/prefix/openapi.json", "/prefix", "/prefixopenapi.json"],
+)
 def test_lean_app_answers_as_connexion_does_under_a_root_path(path: str) -> None:
     """Behind a path prefix (uvicorn --root-path) too, the docs layer finds what Connexion finds."""
     stock, lean = _client(AsyncApp), _client(LeanAsyncApp)
@@ -373,3 +381,46 @@ def test_no_middleware_after_start(warm_lean_client: TestClient) -> None:
     app: Callable[..., Any] = warm_lean_client.app  # type: ignore[assignment]
     with pytest.raises(RuntimeError, match="after an application has started"):
         app.add_middleware(_Marker)  # type: ignore[attr-defined]
+
+
+# Connexion and Starlette code that petsage.request_path replaces or does the work of, with the
+# sha256 of its source (first 16 hex digits) as last reviewed. A change in any of them, even in a
+# patch release, means the replacement may now differ: review it against the new code, then
+# update the digest here.
+REVIEWED: list[tuple[Callable[..., Any], str]] = [
+    (RequestValidationOperation.__call__, "af472716211911b9"),  # validation.py reimplements it
+    (AsyncOperation.__call__, "5435ed498983193d"),  # operations.py replaces it
+    (AsyncOperation.fn.fget, "9cad70e32840c9ec"),  # ...and the chain it builds per request
+    (ConnexionMiddleware.add_middleware, "9227158b3050452a"),  # stack.py's add_middleware
+    (ParameterValidator.validate_parameter, "2d9293659a1c1ea5"),  # parameters.py overrides it
+    (SwaggerUIMiddleware.__call__, "63d1a07033fd923d"),  # docs.py skips it for API paths
+    (starlette_route_path, "243011d2a68ca7fe"),  # docs.route_path computes what it does
+]
+
+
+@pytest.mark.parametrize(
+    ("code", "digest"), REVIEWED, ids=[code.__qualname__ for code, _ in REVIEWED]
+)
+def test_reimplemented_connexion_code_is_the_reviewed_version(
+    code: Callable[..., Any], digest: str
+) -> None:
+    """The library code the request path replaces is the version its replacement was checked
+    against: an upgrade that changes it fails here rather than being skipped silently."""
+    source = inspect.getsource(code)
+    assert hashlib.sha256(source.encode()).hexdigest()[:16] == digest, code.__qualname__
+
+
+@pytest.mark.parametrize(
+    ("path", "root_path"),
+    [
+        ("/openapi.json", ""),
+        ("/prefix/openapi.json", "/prefix"),
+        ("/prefix", "/prefix"),
+        ("/prefixed/openapi.json", "/prefix"),
+        ("/other/openapi.json", "/prefix"),
+    ],
+)
+def test_route_path_is_starlettes(path: str, root_path: str) -> None:
+    """docs.route_path is the path Starlette's routers match, under any root path."""
+    scope = {"type": "http", "path": path, "root_path": root_path}
+    assert route_path(scope) == starlette_route_path(scope)
