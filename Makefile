@@ -1,11 +1,12 @@
-# The two commands a newcomer needs: `make run` and `make test`. Each sets up what it uses.
+# The two commands a newcomer needs: `make run` and `make test` (and `make check` while changing
+# code). Each sets up what it uses.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 SPECS := openapi/petsage.yaml openapi/root.yaml
 
-.PHONY: run test lint spec-lint pytest lock clean bench bench-quick bench-profile
+.PHONY: run test check lint spec-lint pytest lock clean bench bench-quick bench-profile
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +28,11 @@ run: $(VENV)/.run-deps ## serve on 127.0.0.1:8000 (PETSAGE_* variables respected
 	$(BIN)/petsage serve
 
 test: lint spec-lint pytest ## everything CI runs
+
+# The inner loop, under a minute: no npm, no Chromium, no server started (the tests of tests/live,
+# tests/deploy and tests/browser carry those markers; tests/conftest.py applies them).
+check: lint ## ruff, ruff format, mypy --strict, and the in-process tests (unit, api, contract)
+	$(BIN)/pytest -m "not live and not deploy and not browser"
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .

@@ -118,8 +118,9 @@ def _petsage(variant: str) -> Callable[..., Any]:
         "validation": lambda *a, **k: LeanAsyncApp(*a, middlewares=with_validation, **k),
         "lean": LeanAsyncApp,
     }
-    petsage.app.LeanAsyncApp = factories[variant]  # type: ignore[attr-defined]
-    return petsage.app.create_app(Settings())
+    petsage.app.LeanAsyncApp = factories[variant]  # type: ignore[attr-defined,assignment]
+    app: Callable[..., Any] = petsage.app.create_app(Settings())
+    return app
 
 
 def _peer(module: str) -> Callable[..., Any]:
@@ -127,7 +128,7 @@ def _peer(module: str) -> Callable[..., Any]:
     return importlib.import_module(module).app  # type: ignore[no-any-return]
 
 
-VARIANTS = {
+VARIANTS: dict[str, tuple[str, Callable[[], Callable[..., Any]]]] = {
     "connexion": ("PetSage on Connexion's defaults", lambda: _petsage("connexion")),
     "handler-chain": ("+ handler chain built once", lambda: _petsage("handler-chain")),
     "validation": ("+ request validators built once", lambda: _petsage("validation")),

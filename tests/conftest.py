@@ -41,7 +41,8 @@ def table_rows(section: str) -> dict[str, list[str]]:
 
 def load_spec(name: str = "petsage.yaml") -> dict[str, Any]:
     """The contract as written in ``openapi/``."""
-    return yaml.safe_load((OPENAPI_DIR / name).read_text())
+    spec: dict[str, Any] = yaml.safe_load((OPENAPI_DIR / name).read_text())
+    return spec
 
 
 def resolve_refs(node: Any, document: dict[str, Any]) -> Any:
@@ -58,6 +59,18 @@ def resolve_refs(node: Any, document: dict[str, Any]) -> Any:
             target = target[part.replace("~1", "/").replace("~0", "~")]
         return resolve_refs(target, target_document)
     return {key: resolve_refs(value, document) for key, value in node.items()}
+
+
+# The directories whose tests need more than this process: `make check` leaves them out.
+_MARKED_DIRECTORIES = ("live", "deploy", "browser")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test of tests/live, tests/deploy and tests/browser with its directory's name."""
+    for item in items:
+        directory = item.path.relative_to(ROOT / "tests").parts[0]
+        if directory in _MARKED_DIRECTORIES:
+            item.add_marker(getattr(pytest.mark, directory))
 
 
 @pytest.fixture

@@ -100,7 +100,8 @@ def inline_client(tmp_path: Path) -> TestClient:
         validator_map={"parameter": ConciseParameterValidator},
     )
     app.add_api("spec.yaml")
-    return app.test_client(raise_server_exceptions=False)
+    client: TestClient = app.test_client(raise_server_exceptions=False)
+    return client
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,8 @@ async def _leaky() -> None:
 
 def _client(*registrations: Registration, lifecycle: Lifecycle | None = None) -> TestClient:
     app = create_app(Settings(), validate_responses=True, checks=registrations, lifecycle=lifecycle)
-    return app.test_client()
+    client: TestClient = app.test_client()
+    return client
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from connexion.middleware import ConnexionMiddleware, MiddlewarePosition
 from connexion.middleware.request_validation import RequestValidationOperation
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.validators import ParameterValidator
+from jsonschema import Draft4Validator
 from starlette._utils import get_route_path as starlette_route_path
 from starlette.testclient import TestClient
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -194,14 +195,17 @@ REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
 ]
 
 
-def _client(app_cls: type[AsyncApp], **options: Any) -> TestClient:
+def _client(app_cls: type[AsyncApp], *, root_path: str = "", **options: Any) -> TestClient:
     app = app_cls(
         __name__,
         jsonifier=PydanticJsonifier(),
         validator_map={"parameter": ConciseParameterValidator},
     )
     app.add_api(copy.deepcopy(SPEC), **options)
-    return app.test_client(raise_server_exceptions=False, follow_redirects=False)
+    client: TestClient = app.test_client(
+        raise_server_exceptions=False, follow_redirects=False, root_path=root_path
+    )
+    return client
 
 
 @pytest.mark.parametrize(
@@ -209,7 +213,7 @@ def _client(app_cls: type[AsyncApp], **options: Any) -> TestClient:
 )
 @pytest.mark.parametrize(("method", "path", "options"), REQUESTS)
 def test_lean_app_answers_as_connexion_does(
-    api_options: dict[str, bool], method: str, path: str, options: dict[str, Any]
+    api_options: dict[str, Any], method: str, path: str, options: dict[str, Any]
 ) -> None:
     """Status, headers and body are those of Connexion's stock AsyncApp, errors included."""
     stock = _client(AsyncApp, **api_options)
@@ -242,8 +246,7 @@ def test_a_form_file_reaches_a_handler_as_in_connexion() -> None:
 )
 def test_lean_app_answers_as_connexion_does_under_a_root_path(path: str) -> None:
     """Behind a path prefix (uvicorn --root-path) too, the docs layer finds what Connexion finds."""
-    stock, lean = _client(AsyncApp), _client(LeanAsyncApp)
-    stock.root_path = lean.root_path = "/prefix"
+    stock, lean = _client(AsyncApp, root_path="/prefix"), _client(LeanAsyncApp, root_path="/prefix")
     expected, answered = stock.get(path), lean.get(path)
     assert (answered.status_code, answered.content) == (expected.status_code, expected.content)
 
@@ -307,7 +310,7 @@ def test_parameter_schemas_are_compiled_once_per_operation(
     """No parameter validator and no jsonschema validator is built while answering."""
     built = _count_calls(monkeypatch, ConciseParameterValidator, "__init__")
     compiled: list[int] = []
-    real_validator = parameters.Draft4Validator
+    real_validator = Draft4Validator
 
     def counting_validator(*args: Any, **kwargs: Any) -> Any:
         compiled.append(1)
@@ -378,7 +381,7 @@ def test_middleware_positions_find_swapped_layers(position: MiddlewarePosition) 
 
 def test_no_middleware_after_start(warm_lean_client: TestClient) -> None:
     """As in Connexion, the stack is fixed once the app has started."""
-    app: Callable[..., Any] = warm_lean_client.app  # type: ignore[assignment]
+    app: Callable[..., Any] = warm_lean_client.app
     with pytest.raises(RuntimeError, match="after an application has started"):
         app.add_middleware(_Marker)  # type: ignore[attr-defined]
 

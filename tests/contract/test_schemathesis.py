@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import schemathesis
 
 from petsage.app import create_app
@@ -32,18 +34,18 @@ unhealthy.app = create_app(Settings(), validate_responses=True, health_config=_D
 
 
 @api.parametrize()
-def test_api_conforms_to_its_contract(case: schemathesis.Case) -> None:
+def test_api_conforms_to_its_contract(case: schemathesis.Case[Any]) -> None:
     """Every response to generated requests is declared, valid, and never a 5xx."""
     case.call_and_validate()
 
 
 @root.parametrize()
-def test_root_conforms_to_its_contract(case: schemathesis.Case) -> None:
+def test_root_conforms_to_its_contract(case: schemathesis.Case[Any]) -> None:
     """The root welcome honours its contract too."""
     case.call_and_validate()
 
 
 @unhealthy.parametrize()
-def test_unhealthy_instance_conforms_to_its_contract(case: schemathesis.Case) -> None:
+def test_unhealthy_instance_conforms_to_its_contract(case: schemathesis.Case[Any]) -> None:
     """With a critical check failing, the health probes' 503 answers are declared and valid."""
     case.call_and_validate()

@@ -17,7 +17,8 @@ K8S_DIR = ROOT / "deploy" / "k8s"
 
 
 def kustomization() -> dict[str, Any]:
-    return yaml.safe_load((K8S_DIR / "kustomization.yaml").read_text())
+    document: dict[str, Any] = yaml.safe_load((K8S_DIR / "kustomization.yaml").read_text())
+    return document
 
 
 def resources() -> list[dict[str, Any]]:
@@ -43,8 +44,9 @@ def pod_spec() -> dict[str, Any]:
 
 def container() -> dict[str, Any]:
     """The petsage container of the Deployment."""
-    (found,) = (c for c in pod_spec()["containers"] if c["name"] == "petsage")
-    return found
+    found: list[dict[str, Any]] = [c for c in pod_spec()["containers"] if c["name"] == "petsage"]
+    (petsage,) = found
+    return petsage
 
 
 def container_env() -> dict[str, str]:

@@ -12,13 +12,14 @@ from petsage.testing import free_port, running_server
 
 
 def _petsage(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    result: subprocess.CompletedProcess[str] = subprocess.run(
         [sys.executable, "-m", "petsage", *args],
         capture_output=True,
         text=True,
         timeout=60,
         **kwargs,  # type: ignore[call-overload]
     )
+    return result
 
 
 def test_version_prints_the_package_version() -> None:
