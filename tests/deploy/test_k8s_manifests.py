@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import copy
-import tomllib
+from pathlib import Path
 from typing import Any
 
 import kubernetes_validate
 import pytest
 
 from petsage import __version__
+from petsage.health.config import load_health_config
 from tests.deploy.conftest import (
     K8S_DIR,
     api_paths,
@@ -166,10 +167,22 @@ def test_health_config_is_mounted_where_petsage_config_points() -> None:
     assert container_env()["PETSAGE_CONFIG"] == f"{mount['mountPath']}/{file_name}"
 
 
-def test_health_config_is_toml_with_a_list_of_checks() -> None:
-    """The shipped health.toml parses and declares [[health.checks]] as a list."""
-    config = tomllib.loads((K8S_DIR / "health.toml").read_text())
-    assert isinstance(config["health"]["checks"], list)
+def test_health_config_loads_as_petsage_serve_loads_it() -> None:
+    """The shipped health.toml passes the loader `petsage serve` runs before serving, so a bad
+    ConfigMap fails CI instead of crash-looping pods."""
+    config = load_health_config(K8S_DIR / "health.toml")
+    assert config.health.checks == []
+
+
+def test_health_config_example_in_its_comments_loads(tmp_path: Path) -> None:
+    """The commented example check, uncommented, is a valid configuration too."""
+    text = (K8S_DIR / "health.toml").read_text()
+    example = text.split("entries such as:\n", 1)[1].split("\n[health]", 1)[0]
+    lines = [line.removeprefix("#").removeprefix(" ") for line in example.splitlines()]
+    path = tmp_path / "health.toml"
+    path.write_text("\n".join(lines))
+    (check,) = load_health_config(path).health.checks
+    assert (check.name, check.type) == ("pet-db", "tcp")
 
 
 def test_image_tag_is_the_package_version() -> None:
