@@ -11,6 +11,7 @@ import pytest
 
 from petsage import __version__
 from petsage.health.config import load_health_config
+from petsage.settings import Settings, variable
 from tests.deploy.conftest import (
     K8S_DIR,
     api_paths,
@@ -190,3 +191,9 @@ def test_image_tag_is_the_package_version() -> None:
     (image,) = kustomization()["images"]
     assert image["name"] == container()["image"]
     assert image["newTag"] == __version__
+
+
+def test_every_petsage_variable_of_the_pod_is_a_setting() -> None:
+    """Each PETSAGE_* variable the Deployment sets is read by a setting (none is ignored)."""
+    known = {variable(field) for field in Settings.model_fields}
+    assert {name for name in container_env() if name.startswith("PETSAGE_")} <= known
