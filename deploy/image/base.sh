@@ -23,9 +23,11 @@ trap 'rm -rf "$root"' EXIT
 start=$(date +%s)
 echo "base: debootstrap $SUITE from ${mirror:-the default mirror of debootstrap} into a temporary directory"
 debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$root" ${mirror:+"$mirror"} >/dev/null
-# What a slim image leaves out: package lists and caches, documentation but the licences, man pages.
+# What Debian's slim images leave out: package lists and caches, logs, man pages, translations,
+# documentation but the licences.
 rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb \
-    "$root"/var/log/* "$root"/usr/share/man/* "$root"/usr/share/info/*
+    "$root"/var/log/* "$root"/usr/share/man/* "$root"/usr/share/info/* "$root"/usr/share/groff/* \
+    "$root"/usr/share/lintian/* "$root"/usr/share/locale/*
 find "$root"/usr/share/doc -mindepth 1 ! -type d ! -name copyright -delete
 tar -C "$root" -c . | ./podman import --quiet - "$BASE_IMAGE" >/dev/null
 echo "base: $BASE_IMAGE built in $(($(date +%s) - start)) s"
