@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 podman=deploy/image/podman
 registry_base=docker.io/library/python:3.11-slim-bookworm
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' pyproject.toml)
-image=${IMAGE:-localhost/petsage:$version}
+image=localhost/petsage:$version
 
 if [[ -n ${PYTHON_IMAGE:-} ]]; then
     base=$PYTHON_IMAGE
