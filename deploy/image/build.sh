@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 podman=deploy/image/podman
-registry_base=docker.io/library/python:3.11-slim-bookworm
+# The Containerfile's default base; podman resolves the short name through containers-common's aliases.
+registry_base=$(sed -n 's/^ARG PYTHON_IMAGE=//p' deploy/Containerfile)
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' pyproject.toml)
 image=localhost/petsage:$version
 
