@@ -69,6 +69,17 @@ contract: $(VENV)/.test-deps
 	@test -n "$(URL)" || { echo "usage: make contract URL=<base URL of the API, ending in /api/v1>" >&2; exit 2; }
 	$(BIN)/schemathesis run openapi/petsage.yaml --url '$(URL)'
 
+# The container image (README, Deployment): built with podman, on python:3.11-slim-bookworm where it
+# can be pulled, else on a bookworm base built once with debootstrap; image-test runs it as the pod of
+# deploy/k8s runs it (tests/image/, outside the default pytest run). Both install what they need.
+.PHONY: image image-test
+image: ## the image localhost/petsage:<version> (deploy/image/build.sh)
+	deploy/image/install.sh
+	deploy/image/build.sh
+
+image-test: image $(VENV)/.test-deps ## the image run as a pod: served, probed, drained; kube play
+	$(BIN)/pytest tests/image
+
 # The benchmark (bench/README.md): wrk from Debian if missing; PetSage installed as `make run`
 # installs it but without the test tools; the peer and the chart in their own pinned environment.
 SERVICE_VENV := bench/.venv-service

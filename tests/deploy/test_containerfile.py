@@ -1,6 +1,6 @@
-"""deploy/Containerfile: lint clean, and the facts a running container depends on.
+"""deploy/Containerfile: lint clean, and the facts a running container depends on, as written.
 
-No container engine runs in CI, so the file is checked as written.
+tests/image/ (`make image-test`) builds the image and runs it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,16 @@ import sys
 import urllib.parse
 from pathlib import Path
 
-from tests.deploy.conftest import CONTAINERFILE, ROOT, api_paths, container, containerfile
+from petsage.probe import default_url
+from petsage.settings import Settings
+from tests.deploy.conftest import (
+    CONTAINERFILE,
+    ROOT,
+    api_paths,
+    container,
+    containerfile,
+    pod_spec,
+)
 
 HADOLINT = Path(sys.executable).with_name("hadolint")
 
@@ -120,13 +129,30 @@ def test_healthcheck_is_petsage_probe_and_no_curl_is_needed() -> None:
             assert "wget" not in item["value"]
 
 
-def test_healthcheck_asks_a_path_of_the_contract_on_the_served_port() -> None:
-    """The probed URL is a path openapi/petsage.yaml declares, on loopback and PETSAGE_PORT."""
-    (url,) = (arg for arg in _healthcheck_command() if arg.startswith("http"))
+def test_healthcheck_asks_readiness_on_the_port_the_container_serves() -> None:
+    """The HEALTHCHECK names no URL: `petsage probe` asks its default, built from the image's
+    PETSAGE_HOST and PETSAGE_PORT, on loopback, at a path openapi/petsage.yaml declares."""
+    assert not [arg for arg in _healthcheck_command() if "://" in arg]
+    env = containerfile().envs
+    url = default_url(Settings(host=env["PETSAGE_HOST"], port=int(env["PETSAGE_PORT"])))
     parsed = urllib.parse.urlsplit(url)
     assert parsed.hostname == "127.0.0.1"
-    assert str(parsed.port) == containerfile().envs["PETSAGE_PORT"]
+    assert str(parsed.port) == env["PETSAGE_PORT"]
     assert parsed.path in api_paths()
+
+
+def test_image_user_and_group_are_the_pods() -> None:
+    """USER is the pod's runAsUser:runAsGroup, and the group is created with that gid."""
+    security = pod_spec()["securityContext"]
+    assert _only("USER") == f"{security['runAsUser']}:{security['runAsGroup']}"
+    runs = " ".join(value for name, value in _final_stage() if name == "RUN").split()
+    assert runs[runs.index("groupadd") + 1 : runs.index("groupadd") + 3] == [
+        "--gid",
+        str(security["runAsGroup"]),
+    ]
+    useradd = runs[runs.index("useradd") :]
+    assert useradd[useradd.index("--gid") + 1] == str(security["runAsGroup"])
+    assert useradd[useradd.index("--uid") + 1] == str(security["runAsUser"])
 
 
 def test_build_copies_only_files_that_exist() -> None:
