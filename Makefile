@@ -16,7 +16,7 @@ $(VENV)/.run-deps: $(BIN)/python pyproject.toml constraints.txt
 	touch $@
 
 $(VENV)/.test-deps: $(VENV)/.run-deps
-	$(PIP) install --constraint constraints.txt --editable '.[test]'
+	$(PIP) install --constraint constraints.txt --editable '.[test,postgres,redis]'
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -58,6 +58,13 @@ pytest: chromium
 
 chromium:
 	tests/browser/install-chromium.sh
+
+# Debian's PostgreSQL and Redis for the datastore checks' tests (they start their own servers).
+.PHONY: services
+pytest: services
+
+services:
+	tests/services/install-services.sh
 
 contract: $(VENV)/.test-deps
 	@test -n "$(URL)" || { echo "usage: make contract URL=<base URL of the API, ending in /api/v1>" >&2; exit 2; }

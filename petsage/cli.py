@@ -88,7 +88,8 @@ def _load_health_config(settings: Settings) -> HealthConfig:
     try:
         return load_health_config(settings.config)
     except ConfigError as error:
-        print(f"petsage: invalid config: {error}", file=sys.stderr)
+        for line in str(error).splitlines():
+            print(f"petsage: invalid config: {line}", file=sys.stderr)
         raise SystemExit(EXIT_CONFIG) from None
 
 

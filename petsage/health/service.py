@@ -6,8 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator, Iterable, Sequence
 
 from petsage import __version__
-from petsage.health.config import DependencyCheck, Health
-from petsage.health.dependencies import HttpCheck, TcpCheck
+from petsage.health.config import Health
 from petsage.health.lifecycle import Lifecycle
 from petsage.health.models import CheckResult, HealthResponse
 from petsage.health.runner import Registration, Runner, worst
@@ -15,22 +14,6 @@ from petsage.health.system import EventLoopCheck, EventLoopMonitor, MemoryCheck,
 
 # Where the app's lifespan leaves the service for the handlers (ASGI lifespan state).
 STATE_KEY = "health"
-
-
-def dependency_registration(config: DependencyCheck) -> Registration:
-    """The configured ``tcp`` or ``http`` check with its timeout, criticality and TTL."""
-    check: TcpCheck | HttpCheck
-    if config.type == "tcp":
-        check = TcpCheck(config.name, *config.host_port)
-    else:
-        check = HttpCheck(config.name, config.target, *config.expect_status)
-    return Registration(
-        check,
-        timeout=config.timeout,
-        critical=config.critical,
-        ttl=config.ttl,
-        measurement="responseTime",
-    )
 
 
 class HealthService:
@@ -56,7 +39,7 @@ class HealthService:
                 Registration(
                     MemoryCheck(config.memory_warn_mib), critical=False, ttl=1.0, measurement="rss"
                 ),
-                *map(dependency_registration, config.checks),
+                *(check.registration() for check in config.checks),
                 *extra,
             ]
         )
