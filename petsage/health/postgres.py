@@ -50,11 +50,11 @@ class PostgresCheck(SessionCheck[Any]):
         try:
             await session.execute("SELECT 1")
         except asyncpg.PostgresConnectionError as error:
-            raise Failure("query failed: connection lost") from error
+            raise Failure("query failed: connection lost", session_lost=True) from error
         except asyncpg.PostgresError as error:
             raise Failure(f"query failed: {_sqlstate(error)}") from error
         except (asyncpg.InterfaceError, asyncpg.InternalClientError, OSError) as error:
-            raise Failure("query failed: connection lost") from error
+            raise Failure("query failed: connection lost", session_lost=True) from error
 
     def usable(self, session: Any) -> bool:
         return not session.is_closed()

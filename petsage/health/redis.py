@@ -37,7 +37,7 @@ class RedisCheck(SessionCheck[Redis]):
             # redis-py raises its own error from the socket's, whose reason says what happened.
             if isinstance(error.__context__, OSError):
                 raise error.__context__ from None
-            raise Failure("PING failed: connection lost") from error
+            raise Failure("PING failed: connection lost", session_lost=True) from error
         except RedisError as error:
             # An error answer (redis-py's class names its code: NoPermissionError for NOPERM).
             raise Failure(f"PING failed: {type(error).__name__}") from error

@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator, Iterable, Sequence
 
 from petsage import __version__
+from petsage.health.checks import Closable
 from petsage.health.config import Health
 from petsage.health.lifecycle import Lifecycle
 from petsage.health.models import CheckResult, HealthResponse
@@ -34,7 +35,7 @@ class HealthService:
         )
         self._liveness = Runner([event_loop, Registration(UptimeCheck())])
         self._readiness = Runner(
-            [
+            registrations := [
                 event_loop,
                 Registration(
                     MemoryCheck(config.memory_warn_mib), critical=False, ttl=1.0, measurement="rss"
@@ -43,6 +44,7 @@ class HealthService:
                 *extra,
             ]
         )
+        self._closable = [r.check for r in registrations if isinstance(r.check, Closable)]
         self._service_id = config.service_id
         # The last document per probe, with what it was built from: probes within a TTL see the
         # same result objects, so they get the same document without building it again.
@@ -57,6 +59,8 @@ class HealthService:
             yield {STATE_KEY: self}
         finally:
             await self.monitor.stop()
+            for check in self._closable:
+                await check.aclose()
 
     async def live(self) -> HealthResponse:
         return self._report("liveness", await self._liveness.run(self._liveness.names))

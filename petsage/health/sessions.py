@@ -25,11 +25,13 @@ AUTHENTICATION_FAILED = "authentication failed"
 
 
 class Failure(Exception):
-    """Raised by a session check's steps with the public ``output`` for what went wrong."""
+    """Raised by a session check's steps with the public ``output`` for what went wrong;
+    ``session_lost`` when the session itself broke, so that a new one may do better."""
 
-    def __init__(self, output: str) -> None:
+    def __init__(self, output: str, *, session_lost: bool = False) -> None:
         super().__init__(output)
         self.output = output
+        self.session_lost = session_lost
 
 
 class SessionCheck(ABC, Generic[SessionT]):
@@ -40,6 +42,7 @@ class SessionCheck(ABC, Generic[SessionT]):
         self._url = url
         self._password = password
         self._session: SessionT | None = None
+        self._secrets: list[str] = []  # blotted out of log lines
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r}, {redact(self._url)!r})"
@@ -62,37 +65,50 @@ class SessionCheck(ABC, Generic[SessionT]):
 
     async def check(self) -> CheckResult:
         started = asyncio.get_running_loop().time()
-        passwords: list[str] = []
-        try:
-            if self._session is not None and not self.usable(self._session):
+        if self._session is not None and not self.usable(self._session):
+            await self._drop()
+        # A reused session the server ended just now gets one retry on a new one, as a pool
+        # would: the check says whether the dependency takes connections, not whether it kept one.
+        for retry in (self._session is not None, False):
+            try:
+                await self._run()
+            except PasswordUnavailableError as error:
+                return self._fail(str(error), error)
+            except OSError as error:
                 await self._drop()
-            if self._session is None:
-                password = self._password.read()
-                passwords = [p for p in (password, urlsplit(self._url).password) if p]
-                self._session = await self.connect(self._url, password)
-            await self.ask(self._session)
-        except PasswordUnavailableError as error:
-            return self._fail(str(error), error, passwords)
-        except OSError as error:
-            await self._drop()
-            return unreachable(self.name, redact(self._url), error)
-        except Failure as error:
-            await self._drop()
-            cause = error.__cause__ or error
-            return self._fail(error.output, cause, passwords)
-        except BaseException:
-            await self._drop()  # the runner's timeout, or an error the runner reports
-            raise
+                if retry:
+                    continue
+                return unreachable(self.name, redact(self._url), error)
+            except Failure as error:
+                await self._drop()
+                if retry and error.session_lost:
+                    continue
+                return self._fail(error.output, error.__cause__ or error)
+            except BaseException:
+                await self._drop()  # the runner's timeout, or an error the runner reports
+                raise
+            break
         return CheckResult(observed_value=elapsed_ms(started), observed_unit="ms")
+
+    async def _run(self) -> None:
+        if self._session is None:
+            password = self._password.read()
+            self._secrets = [p for p in (password, urlsplit(self._url).password) if p]
+            self._session = await self.connect(self._url, password)
+        await self.ask(self._session)
+
+    async def aclose(self) -> None:
+        """Close the session, if one is open (the app's shutdown does)."""
+        await self._drop()
 
     async def _drop(self) -> None:
         session, self._session = self._session, None
         if session is not None:
             await self.close(session)
 
-    def _fail(self, output: str, error: BaseException, passwords: list[str]) -> CheckResult:
+    def _fail(self, output: str, error: BaseException) -> CheckResult:
         detail = f"{type(error).__name__}: {error}"
-        for secret in passwords:
+        for secret in self._secrets:
             detail = detail.replace(secret, "***").replace(unquote(secret), "***")
         logger.warning("health check %r: %s: %s", self.name, redact(self._url), detail)
         return CheckResult(status="fail", output=output)
