@@ -11,6 +11,8 @@ from pydantic import ValidationError
 
 from petsage import __version__
 from petsage.health.config import ConfigError, HealthConfig, load_health_config
+from petsage.health.plugins import PluginError, load_checks
+from petsage.health.runner import Registration
 from petsage.probe import default_url, probe
 from petsage.server import serve
 from petsage.settings import Settings
@@ -93,6 +95,14 @@ def _load_health_config(settings: Settings) -> HealthConfig:
         raise SystemExit(EXIT_CONFIG) from None
 
 
+def _load_checks(settings: Settings, config: HealthConfig) -> list[Registration]:
+    try:
+        return load_checks(settings.checks, taken=config.check_names)
+    except PluginError as error:
+        print(f"petsage: invalid checks: {error}", file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG) from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     options = vars(_parser().parse_args(argv))
     command = options.pop("command")
@@ -101,5 +111,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(line)
         return EXIT_OK if healthy else EXIT_UNHEALTHY
     settings = _load_settings(options)
-    serve(settings, _load_health_config(settings))
+    config = _load_health_config(settings)
+    serve(settings, config, _load_checks(settings, config))
     return EXIT_OK

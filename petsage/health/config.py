@@ -11,7 +11,7 @@ from pydantic_core import ErrorDetails
 
 from petsage.health.check_types import CHECK_TYPES, CheckConfig, Seconds, Strict
 
-_BUILT_IN = ("event-loop", "uptime", "memory")
+BUILT_IN = ("event-loop", "uptime", "memory")
 
 
 class EventLoop(Strict):
@@ -37,7 +37,7 @@ class Health(Strict):
 
     @model_validator(mode="after")
     def _names_are_unique(self) -> Self:
-        seen = set(_BUILT_IN)
+        seen = set(BUILT_IN)
         for index, check in enumerate(self.checks):
             if check.name in seen:
                 raise ValueError(f"checks[{index}].name: {check.name!r} is already taken")
@@ -47,6 +47,11 @@ class Health(Strict):
 
 class HealthConfig(Strict):
     health: Health = Field(default_factory=Health)
+
+    @property
+    def check_names(self) -> list[str]:
+        """The names the built-in and the configured checks take."""
+        return [*BUILT_IN, *(check.name for check in self.health.checks)]
 
 
 class ConfigError(Exception):
