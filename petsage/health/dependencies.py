@@ -36,7 +36,9 @@ def elapsed_ms(started: float) -> float:
 def unreachable(name: str, target: str, error: OSError) -> CheckResult:
     logger.warning("health check %r: cannot connect to %s: %r", name, target, error)
     # asyncio's own strerror repeats the address; the errno's text is the reason alone.
-    if isinstance(error, socket.gaierror) or not error.errno:
+    if isinstance(error, ssl.SSLError):
+        reason = f"TLS {error.reason or type(error).__name__}"
+    elif isinstance(error, socket.gaierror) or not error.errno:
         reason = error.strerror or type(error).__name__
     else:
         reason = os.strerror(error.errno)
