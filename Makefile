@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 SPECS := openapi/petsage.yaml openapi/root.yaml
 
-.PHONY: run test lint spec-lint pytest lock clean bench bench-quick bench-profile
+.PHONY: run test lint spec-lint pytest lock clean bench bench-quick bench-profile bench-datastores
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -98,6 +98,10 @@ bench-profile: $(BENCH_DEPS) ## where the time goes: app layer in process, py-sp
 bench-quick: $(BENCH_DEPS) ## the same, a few seconds per scenario (results in test-artifacts/)
 	bench/install-wrk.sh
 	$(PEER_VENV)/bin/python bench/run.py --quick --out test-artifacts/bench
+
+# Readiness latency with a real PostgreSQL and Redis checked, cached and not, and each failure's output.
+bench-datastores: $(VENV)/.test-deps services
+	$(BIN)/python bench/datastores.py --requests 2000
 
 clean:
 	rm -rf $(VENV) $(SERVICE_VENV) $(PEER_VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -144,6 +144,14 @@ def test_wrong_password_is_authentication_failed_and_stays_secret(
     assert wrong not in repr(check)
 
 
+@pytest.mark.usefixtures("password_env")
+def test_postgres_session_refused_after_login_names_the_sqlstate(postgres: Postgres) -> None:
+    """A database that does not exist: `cannot log in: SQLSTATE 3D000`."""
+    url = postgres.url.replace("/postgres?", "/no_such_db?")
+    result = _run(PostgresCheck("pet-db", url, Password(env="TEST_PG_PASSWORD")))
+    assert (result.status, result.output) == ("fail", "cannot log in: SQLSTATE 3D000")
+
+
 def test_redis_without_a_password_is_authentication_failed(redis: Redis) -> None:
     """No password for a server that requires one: `authentication failed`."""
     result = _run(RedisCheck("cache", redis.url, Password()))
