@@ -97,7 +97,7 @@ class HttpConfig(_Check):
     """``type = "http"``: ``GET target`` answers with a status in ``expect_status``."""
 
     type: Literal["http"]
-    target: str = Field(description="an http(s) URL; its userinfo is sent as Basic auth")
+    target: str = Field(repr=False, description="an http(s) URL; userinfo is sent as Basic auth")
     expect_status: tuple[
         Annotated[int, Field(ge=100, le=599)], Annotated[int, Field(ge=100, le=599)]
     ] = Field(default=(200, 299), description="inclusive range")
@@ -157,7 +157,9 @@ class PostgresConfig(_WithPassword):
     """``type = "postgres"``: log in and run ``SELECT 1``."""
 
     type: Literal["postgres"]
-    target: str = Field(description="postgresql://user[:password]@host[:port]/db[?sslmode=...]")
+    target: str = Field(
+        repr=False, description="postgresql://user[:password]@host[:port]/db[?sslmode=...]"
+    )
 
     @field_validator("type")
     @classmethod
@@ -180,7 +182,9 @@ class RedisConfig(_WithPassword):
     """``type = "redis"``: log in and ``PING``."""
 
     type: Literal["redis"]
-    target: str = Field(description="redis://[:password@]host[:port][/db], or rediss:// for TLS")
+    target: str = Field(
+        repr=False, description="redis://[[user]:password@]host[:port][/db], rediss:// for TLS"
+    )
 
     @field_validator("type")
     @classmethod

@@ -84,8 +84,12 @@ class SessionCheck(ABC, Generic[SessionT]):
                 if retry and error.session_lost:
                     continue
                 return self._fail(error.output, error.__cause__ or error)
+            except Exception as error:
+                # Not the runner's generic report: the driver's message may hold the URL.
+                await self._drop()
+                return self._fail(f"check raised {type(error).__name__}", error)
             except BaseException:
-                await self._drop()  # the runner's timeout, or an error the runner reports
+                await self._drop()  # the runner's timeout cancelling the run
                 raise
             break
         return CheckResult(observed_value=elapsed_ms(started), observed_unit="ms")

@@ -157,3 +157,21 @@ def test_file_that_is_not_toml_says_so(tmp_path: Path) -> None:
     """Broken TOML is one line saying so."""
     (problem,) = _problems(tmp_path, "[health\n")
     assert problem.startswith("not valid TOML")
+
+
+def test_a_loaded_configuration_does_not_show_its_passwords(tmp_path: Path) -> None:
+    """The repr of a loaded configuration and of the checks it builds holds no URL password."""
+    path = tmp_path / "petsage.toml"
+    tables = [
+        _PG.replace("@db/pets", ":s3cr3t@db/pets"),
+        _PG.replace("pet-db", "cache")
+        .replace('"postgres"', '"redis"')
+        .replace("postgresql://u@db/pets", "redis://:s3cr3t@db/0"),
+        _PG.replace("pet-db", "vet-api")
+        .replace('"postgres"', '"http"')
+        .replace("postgresql://u@db/pets", "https://u:s3cr3t@vet/health"),
+    ]
+    path.write_text("".join(tables))
+    config = load_health_config(path)
+    assert "s3cr3t" not in repr(config)
+    assert all("s3cr3t" not in repr(check.build()) for check in config.health.checks)
