@@ -5,7 +5,7 @@ no dependency check, with both checks at `ttl = 0` (every probe logs nothing in,
 `SELECT 1` and `PING` on the reused sessions) and at `ttl = 60` (probes read the cached results).
 Each time it sends N sequential `GET /api/v1/health/ready` on one keep-alive connection after a
 warm-up, and reports the median and p90 in milliseconds. Also prints the `output` each failure
-gives (refused, authentication failed, timeout, PING refused) as a user sees it.
+gives (refused, authentication failed, a failed query, timeout) as a user sees it.
 
     .venv/bin/python bench/datastores.py --requests 2000     # or: make bench-datastores
 """
@@ -81,6 +81,7 @@ def _failures(folder: Path, postgres: Postgres, redis: Redis) -> list[tuple[str,
         ("pg-refused", "postgres", f"postgresql://checker@127.0.0.1:{refused}/postgres", "pg"),
         ("pg-auth", "postgres", postgres.url, "wrong"),
         ("pg-timeout", "postgres", postgres.url, "pg"),
+        ("pg-query", "postgres", postgres.url, "pg"),
         ("rd-refused", "redis", f"redis://127.0.0.1:{refused}/0", "rd"),
         ("rd-auth", "redis", redis.url, "wrong"),
         ("rd-timeout", "redis", redis.url, "rd"),
@@ -99,6 +100,8 @@ def _failures(folder: Path, postgres: Postgres, redis: Redis) -> list[tuple[str,
     with running_server("--config", str(config), "--log-level", "warning") as server:
         for name in ("pg-refused", "pg-auth", "rd-refused", "rd-auth", "rd-query"):
             seen.append((name, _output(server, name)))
+        with postgres.queries_fail():  # the server cancels SELECT 1 (statement_timeout)
+            seen.append(("pg-query", _output(server, "pg-query")))
         _output(server, "pg-timeout")  # sessions open, then the servers freeze
         _output(server, "rd-timeout")
         backend = int(postgres.sql("SELECT pid FROM pg_stat_activity WHERE usename = 'checker'"))

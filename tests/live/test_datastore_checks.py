@@ -159,6 +159,15 @@ def test_redis_without_a_password_is_authentication_failed(redis: Redis) -> None
 
 
 @pytest.mark.usefixtures("password_env")
+def test_postgres_query_that_fails(postgres: Postgres) -> None:
+    """SELECT 1 cancelled by the server's statement_timeout: `query failed: SQLSTATE 57014`."""
+    with postgres.queries_fail():
+        result = _run(_postgres(postgres), timeout=5)
+    assert (result.status, result.output) == ("fail", "query failed: SQLSTATE 57014")
+    assert _run(_postgres(postgres)).status == "pass"
+
+
+@pytest.mark.usefixtures("password_env")
 def test_redis_ping_that_is_refused(redis: Redis) -> None:
     """PING denied by an ACL: `PING failed: NoPermissionError`."""
     redis.cli("ACL", "SETUSER", "default", "-ping")

@@ -134,6 +134,49 @@ class Postgres:
         self.sql(f"ALTER ROLE checker PASSWORD '{password}'")
         self.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'checker'")
 
+    @contextlib.contextmanager
+    def queries_fail(self) -> Iterator[None]:
+        """New ``checker`` sessions whose every query the server cancels (57014) after 100 ms:
+        serializable read-only deferrable, each waits for a safe snapshot that an open
+        serializable transaction withholds, and ``statement_timeout`` ends the wait."""
+        settings = {
+            "default_transaction_isolation": "'serializable'",
+            "default_transaction_read_only": "on",
+            "default_transaction_deferrable": "on",
+            "statement_timeout": "'100ms'",
+        }
+        for name, value in settings.items():
+            self.sql(f"ALTER ROLE checker SET {name} = {value}")
+        holder = subprocess.Popen(
+            [
+                self.bin / "psql",
+                "-h",
+                self.root,
+                "-p",
+                str(self.port),
+                "-U",
+                "petsage",
+                "-d",
+                "postgres",
+                "-X",
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            text=True,
+        )
+        assert holder.stdin is not None
+        try:
+            holder.stdin.write("BEGIN ISOLATION LEVEL SERIALIZABLE; SELECT 1;\n")
+            holder.stdin.flush()
+            idle = "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'"
+            _wait_for(lambda: self.sql(idle).strip() == "1", "no serializable transaction")
+            yield
+        finally:
+            holder.stdin.write("COMMIT;\n\\q\n")
+            holder.stdin.close()
+            holder.wait(30)
+            self.sql("ALTER ROLE checker RESET ALL")
+
 
 @contextlib.contextmanager
 def running_postgres() -> Iterator[Postgres]:
