@@ -112,21 +112,25 @@ class Postgres:
             self.bin / "pg_ctl", "stop", "--wait", "--mode", "fast", "-D", self.data, user=self.user
         )
 
-    def sql(self, statement: str) -> str:
-        """Run ``statement`` as the superuser over the unix socket; its output, unaligned."""
-        return _run(
-            self.bin / "psql",
+    @property
+    def psql(self) -> list[str]:
+        """psql as the superuser over the unix socket, to the ``postgres`` database."""
+        socket_dir, port = str(self.root), str(self.port)
+        return [
+            str(self.bin / "psql"),
             "-h",
-            self.root,
+            socket_dir,
             "-p",
-            str(self.port),
+            port,
             "-U",
             "petsage",
             "-d",
             "postgres",
-            "-XAtqc",
-            statement,
-        )
+        ]
+
+    def sql(self, statement: str) -> str:
+        """Run ``statement`` as the superuser; its output, unaligned."""
+        return _run(*self.psql, "-XAtqc", statement)
 
     def set_password(self, password: str) -> None:
         """Rotate ``checker``'s password and end its sessions, as a rotation that revokes does."""
@@ -148,18 +152,7 @@ class Postgres:
         for name, value in settings.items():
             self.sql(f"ALTER ROLE checker SET {name} = {value}")
         holder = subprocess.Popen(
-            [
-                self.bin / "psql",
-                "-h",
-                self.root,
-                "-p",
-                str(self.port),
-                "-U",
-                "petsage",
-                "-d",
-                "postgres",
-                "-X",
-            ],
+            [*self.psql, "-X"],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             text=True,
