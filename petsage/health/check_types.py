@@ -38,13 +38,14 @@ def _needs_driver(module: str, extra: str) -> None:
 
 def _url(target: str, schemes: tuple[str, ...], what: str) -> str:
     # The message never repeats the target: it may carry a password.
+    problem = f"{what} needs a {' or '.join(s + '://' for s in schemes)} URL"
     try:
         url = urlsplit(target)
         url.port  # noqa: B018 - raises ValueError on a port that is not a number in range
     except ValueError:
-        raise ValueError(f"{what} needs a {' or '.join(s + '://' for s in schemes)} URL") from None
+        raise ValueError(problem) from None
     if url.scheme not in schemes or not url.hostname:
-        raise ValueError(f"{what} needs a {' or '.join(s + '://' for s in schemes)} URL")
+        raise ValueError(problem)
     return target
 
 
