@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 SPECS := openapi/petsage.yaml openapi/root.yaml
 
-.PHONY: run test check lint spec-lint pytest lock clean bench bench-quick bench-profile
+.PHONY: run test check lint spec-lint pytest lock clean bench bench-quick bench-profile bench-datastores
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ $(VENV)/.run-deps: $(BIN)/python pyproject.toml constraints.txt
 	touch $@
 
 $(VENV)/.test-deps: $(VENV)/.run-deps
-	$(PIP) install --constraint constraints.txt --editable '.[test]'
+	$(PIP) install --constraint constraints.txt --editable '.[test,postgres,redis]'
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -65,6 +65,13 @@ pytest: chromium
 chromium:
 	tests/browser/install-chromium.sh
 
+# Debian's PostgreSQL and Redis for the datastore checks' tests (they start their own servers).
+.PHONY: services
+pytest: services
+
+services:
+	tests/services/install-services.sh
+
 contract: $(VENV)/.test-deps
 	@test -n "$(URL)" || { echo "usage: make contract URL=<base URL of the API, ending in /api/v1>" >&2; exit 2; }
 	$(BIN)/schemathesis run openapi/petsage.yaml --url '$(URL)'
@@ -108,6 +115,10 @@ bench-profile: $(BENCH_DEPS) ## where the time goes: app layer in process, py-sp
 bench-quick: $(BENCH_DEPS) ## the same, a few seconds per scenario (results in test-artifacts/)
 	bench/install-wrk.sh
 	$(PEER_VENV)/bin/python bench/run.py --quick --out test-artifacts/bench
+
+# Readiness latency with a real PostgreSQL and Redis checked, cached and not, and each failure's output.
+bench-datastores: $(VENV)/.test-deps services
+	$(BIN)/python bench/datastores.py --requests 2000
 
 clean:
 	rm -rf $(VENV) $(SERVICE_VENV) $(PEER_VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -16,6 +16,7 @@ from petsage import __version__
 
 if TYPE_CHECKING:
     from petsage.health.config import HealthConfig
+    from petsage.health.runner import Registration
     from petsage.settings import Settings
 
 EXIT_OK = 0
@@ -86,7 +87,18 @@ def _load_health_config(settings: Settings) -> HealthConfig:
     try:
         return load_health_config(settings.config)
     except ConfigError as error:
-        print(f"petsage: invalid config: {error}", file=sys.stderr)
+        for line in str(error).splitlines():
+            print(f"petsage: invalid config: {line}", file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG) from None
+
+
+def _load_checks(settings: Settings, config: HealthConfig) -> list[Registration]:
+    from petsage.health.plugins import PluginError, load_checks
+
+    try:
+        return load_checks(settings.checks, taken=config.check_names)
+    except PluginError as error:
+        print(f"petsage: invalid checks: {error}", file=sys.stderr)
         raise SystemExit(EXIT_CONFIG) from None
 
 
@@ -104,5 +116,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     from petsage.server import serve
 
     settings = load_settings(options)
-    serve(settings, _load_health_config(settings))
+    config = _load_health_config(settings)
+    serve(settings, config, _load_checks(settings, config))
     return EXIT_OK

@@ -29,6 +29,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Sequence
 from functools import partial
 from types import FrameType
 from typing import cast
@@ -39,8 +40,10 @@ from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess, multiprocess
 
 from petsage.app import create_app
-from petsage.health.config import HealthConfig
+from petsage.health.config import HealthConfig, load_health_config
 from petsage.health.lifecycle import Lifecycle
+from petsage.health.plugins import load_checks
+from petsage.health.runner import Registration
 from petsage.logs import log_config
 from petsage.protocol.limits import HttpLimits, LimitedHttpToolsProtocol
 from petsage.settings import Settings, variable
@@ -111,11 +114,17 @@ class DrainingServer(uvicorn.Server):
 
 
 def draining_server(
-    settings: Settings, health_config: HealthConfig | None = None
+    settings: Settings,
+    health_config: HealthConfig | None = None,
+    checks: Sequence[Registration] | None = None,
 ) -> DrainingServer:
-    """The app and the server of one process, sharing one ``Lifecycle``."""
+    """The app and the server of one process, sharing one ``Lifecycle``. ``checks`` default to
+    those ``settings.checks`` and the entry points name (a worker loads its own)."""
     lifecycle = Lifecycle()
-    app = create_app(settings, health_config=health_config, lifecycle=lifecycle)
+    config = health_config or load_health_config(settings.config)
+    if checks is None:
+        checks = load_checks(settings.checks, taken=config.check_names)
+    app = create_app(settings, health_config=config, lifecycle=lifecycle, checks=checks)
     return DrainingServer(uvicorn_config(settings, app), lifecycle, settings.drain_seconds)
 
 
@@ -129,9 +138,12 @@ class DrainingWorker(multiprocess.Process):
         return self._server
 
 
-def serve(settings: Settings, health_config: HealthConfig) -> None:
+def serve(
+    settings: Settings, health_config: HealthConfig, checks: Sequence[Registration] = ()
+) -> None:
     """Serve until stopped, draining first. With several workers uvicorn's supervisor runs them,
-    each loading the settings from the environment and draining on the SIGTERM it forwards."""
+    each loading the settings, and so its checks, from the environment and draining on the
+    SIGTERM it forwards."""
     if settings.workers > 1:
         os.environ.update(settings_environment(settings))
         # The supervisor serves nothing itself: each worker builds its app and server in
@@ -143,7 +155,7 @@ def serve(settings: Settings, health_config: HealthConfig) -> None:
         multiprocess.Process = DrainingWorker  # type: ignore[misc]
         Multiprocess(config, sockets=[config.bind_socket()]).run()
         return
-    server = draining_server(settings, health_config)
+    server = draining_server(settings, health_config, checks)
     server.run()
     if not server.started:
         sys.exit(STARTUP_FAILURE)

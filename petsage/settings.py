@@ -62,17 +62,29 @@ class Settings(BaseSettings):
         default=[], description="Host names accepted in Host, comma-separated; empty: any."
     )
 
-    @field_validator("allowed_hosts", mode="before")
+    # Readiness checks written in Python (petsage/health/plugins.py).
+    checks: Annotated[list[str], NoDecode] = Field(
+        default=[],
+        description="Python checks for readiness, comma-separated module:attribute references, "
+        "each to a check, a Registration or a list of them.",
+    )
+
+    @field_validator("allowed_hosts", "checks", mode="before")
     @classmethod
-    def _split_hosts(cls, value: object) -> object:
+    def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
-            return [host.strip().lower() for host in value.split(",") if host.strip()]
+            return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
-    @field_serializer("allowed_hosts")
-    def _join_hosts(self, hosts: list[str]) -> str:
-        # The same comma-separated form as PETSAGE_ALLOWED_HOSTS, so workers read it back.
-        return ",".join(hosts)
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _lower_hosts(cls, hosts: list[str]) -> list[str]:
+        return [host.lower() for host in hosts]
+
+    @field_serializer("allowed_hosts", "checks")
+    def _join_commas(self, items: list[str]) -> str:
+        # The same comma-separated form as the variable, so workers read it back.
+        return ",".join(items)
 
 
 def variable(field: str) -> str:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from starlette.testclient import TestClient
 
 from petsage.app import create_app
 from petsage.settings import Settings
+from tests.services.datastores import Postgres, Redis, postgres_bin, running_postgres, running_redis
 
 ROOT = Path(__file__).parents[1]
 OPENAPI_DIR = ROOT / "openapi"
@@ -84,3 +86,25 @@ def client(app: AsyncApp) -> Iterator[TestClient]:
     """A client of the started app (its lifespan has run, as under uvicorn)."""
     with app.test_client() as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """A real PostgreSQL on a free port for the session; the role `checker` logs in by password."""
+    if postgres_bin() is None:
+        pytest.skip(
+            "PostgreSQL is not installed and could not be (tests/services/install-services.sh)"
+        )
+    with running_postgres() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def redis() -> Iterator[Redis]:
+    """A real redis-server with a password on a free port for the session."""
+    if shutil.which("redis-server") is None:
+        pytest.skip(
+            "redis-server is not installed and could not be (tests/services/install-services.sh)"
+        )
+    with running_redis() as server:
+        yield server

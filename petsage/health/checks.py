@@ -7,7 +7,7 @@ import inspect
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol, cast
+from typing import Protocol, cast, runtime_checkable
 
 from petsage.health.models import CheckResult
 
@@ -24,6 +24,13 @@ class Check(Protocol):
     def name(self) -> str: ...
 
     async def check(self) -> CheckResult: ...
+
+
+@runtime_checkable
+class Closable(Protocol):
+    """A check that holds a connection between runs closes it in ``aclose`` at shutdown."""
+
+    async def aclose(self) -> None: ...
 
 
 def validate_name(name: str) -> str:

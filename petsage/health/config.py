@@ -4,66 +4,35 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Annotated, Literal, Self
-from urllib.parse import urlsplit
+from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
+from pydantic_core import ErrorDetails
 
-from petsage.health.checks import NAME_PATTERN
+from petsage.health.check_types import CHECK_TYPES, CheckConfig, Seconds, Strict
 from petsage.health.system import BUILT_IN_NAMES
 
-Seconds = Annotated[float, Field(gt=0, le=60)]
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class DependencyCheck(_Strict):
-    """One ``[[health.checks]]`` table."""
-
-    name: Annotated[str, Field(pattern=NAME_PATTERN.pattern, max_length=63)]
-    type: Literal["tcp", "http"]
-    target: str = Field(description="host:port for tcp, an http(s) URL for http")
-    timeout: Seconds = 1.0
-    critical: bool = True
-    ttl: Annotated[float, Field(ge=0)] = 1.0
-    expect_status: tuple[Annotated[int, Field(ge=100, le=599)], ...] = Field(
-        default=(200, 299), min_length=2, max_length=2, description="inclusive range, http only"
-    )
-
-    @model_validator(mode="after")
-    def _target_fits_type(self) -> Self:
-        if self.type == "tcp":
-            host, _, port = self.target.rpartition(":")
-            if not host or not port.isdigit() or not 0 < int(port) < 65536:
-                raise ValueError("target: a tcp check needs host:port")
-        else:
-            url = urlsplit(self.target)
-            if url.scheme not in ("http", "https") or not url.hostname:
-                raise ValueError("target: an http check needs an http:// or https:// URL")
-        return self
-
-    @property
-    def host_port(self) -> tuple[str, int]:
-        host, _, port = self.target.rpartition(":")
-        return host.strip("[]"), int(port)
-
-
-class EventLoop(_Strict):
+class EventLoop(Strict):
     """``[health.event_loop]``: the scheduling lag that turns liveness to warn, then to fail."""
 
     warn_after: Seconds = 0.5
     fail_after: Seconds = 10.0
 
+    @model_validator(mode="after")
+    def _warn_first(self) -> Self:
+        if self.warn_after >= self.fail_after:
+            raise ValueError("warn_after: must be below fail_after")
+        return self
 
-class Health(_Strict):
+
+class Health(Strict):
     """``[health]``."""
 
     service_id: str = "petsage-api"
     memory_warn_mib: Annotated[float, Field(gt=0)] = 512.0
     event_loop: EventLoop = Field(default_factory=EventLoop)
-    checks: list[DependencyCheck] = []
+    checks: list[CheckConfig] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _names_are_unique(self) -> Self:
@@ -75,19 +44,47 @@ class Health(_Strict):
         return self
 
 
-class HealthConfig(_Strict):
+class HealthConfig(Strict):
     health: Health = Field(default_factory=Health)
+
+    @property
+    def check_names(self) -> list[str]:
+        """The names the built-in and the configured checks take."""
+        return [*BUILT_IN_NAMES, *(check.name for check in self.health.checks)]
 
 
 class ConfigError(Exception):
-    """Raised when the configuration file cannot be read or is invalid; the message says where."""
+    """Raised when the configuration file cannot be read or is invalid: one line per problem,
+    each naming the file and the key."""
+
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        super().__init__("\n".join(f"{path}: {problem}" for problem in problems))
+        self.problems = problems
 
 
 def _location(loc: tuple[int | str, ...]) -> str:
     path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else part
+    for index, part in enumerate(loc):
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif index and isinstance(loc[index - 1], int) and part in CHECK_TYPES:
+            continue  # the union's tag: the table's own `type` says which model checked it
+        else:
+            path += f".{part}" if path else part
     return path
+
+
+def _problem(error: ErrorDetails) -> str:
+    """``key: problem`` for one validation error; never the value, which may be a password."""
+    where, message = _location(error["loc"]), error["msg"].removeprefix("Value error, ")
+    if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        where += ".type"
+        message = f"must be one of {', '.join(map(repr, CHECK_TYPES))}"
+    # Our validators name the key below the model they check: "checks[2].name: ...".
+    key, _, problem = message.partition(": ")
+    if problem and " " not in key:
+        where, message = f"{where}.{key}" if where else key, problem
+    return f"{where}: {message}"
 
 
 def load_health_config(path: Path | None) -> HealthConfig:
@@ -97,16 +94,10 @@ def load_health_config(path: Path | None) -> HealthConfig:
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
-        raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+        raise ConfigError(path, [f"cannot read: {error.strerror}"]) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+        raise ConfigError(path, [f"not valid TOML: {error}"]) from None
     try:
         return HealthConfig.model_validate(document)
     except ValidationError as error:
-        first = error.errors()[0]
-        where, message = _location(first["loc"]), first["msg"].removeprefix("Value error, ")
-        # Our validators name the key below the model they check: "checks[2].name: ...".
-        key, _, problem = message.partition(": ")
-        if problem and " " not in key:
-            where, message = f"{where}.{key}" if where else key, problem
-        raise ConfigError(f"{path}: {where}: {message}") from None
+        raise ConfigError(path, [_problem(e) for e in error.errors(include_input=False)]) from None

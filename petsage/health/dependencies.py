@@ -14,6 +14,7 @@ import os
 import socket
 import ssl
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from petsage.health.models import CheckResult
@@ -28,14 +29,16 @@ def redact(url: str) -> str:
     return parts._replace(netloc=host).geturl()
 
 
-def _elapsed_ms(started: float) -> float:
+def elapsed_ms(started: float) -> float:
     return round((asyncio.get_running_loop().time() - started) * 1000, 3)
 
 
-def _unreachable(name: str, target: str, error: OSError) -> CheckResult:
+def unreachable(name: str, target: str, error: OSError) -> CheckResult:
     logger.warning("health check %r: cannot connect to %s: %r", name, target, error)
     # asyncio's own strerror repeats the address; the errno's text is the reason alone.
-    if isinstance(error, socket.gaierror) or not error.errno:
+    if isinstance(error, ssl.SSLError):
+        reason = f"TLS {error.reason or type(error).__name__}"
+    elif isinstance(error, socket.gaierror) or not error.errno:
         reason = error.strerror or type(error).__name__
     else:
         reason = os.strerror(error.errno)
@@ -55,11 +58,11 @@ class TcpCheck:
         try:
             _, writer = await asyncio.open_connection(self.host, self.port)
         except OSError as error:
-            return _unreachable(self.name, f"{self.host}:{self.port}", error)
+            return unreachable(self.name, f"{self.host}:{self.port}", error)
         writer.close()
         with contextlib.suppress(OSError):
             await writer.wait_closed()
-        return CheckResult(observed_value=_elapsed_ms(started), observed_unit="ms")
+        return CheckResult(observed_value=elapsed_ms(started), observed_unit="ms")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,14 +74,17 @@ class HttpCheck:
     """
 
     name: str
-    url: str
+    url: str = field(repr=False)  # its userinfo is a credential
     expect_min: int = 200
     expect_max: int = 299
+    ca_file: Path | None = None
     _tls: ssl.SSLContext | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if urlsplit(self.url).scheme == "https":
-            object.__setattr__(self, "_tls", ssl.create_default_context())
+            # The system's CAs, or only those of ca_file (an internal CA).
+            context = ssl.create_default_context(cafile=self.ca_file)
+            object.__setattr__(self, "_tls", context)
 
     def _request(self) -> bytes:
         parts = urlsplit(self.url)
@@ -101,15 +107,15 @@ class HttpCheck:
         try:
             reader, writer = await asyncio.open_connection(parts.hostname, port, ssl=self._tls)
         except OSError as error:
-            return _unreachable(self.name, redact(self.url), error)
+            return unreachable(self.name, redact(self.url), error)
         try:
             writer.write(self._request())
             status_line = await reader.readline()
         except OSError as error:
-            return _unreachable(self.name, redact(self.url), error)
+            return unreachable(self.name, redact(self.url), error)
         finally:
             writer.close()
-        elapsed = _elapsed_ms(started)
+        elapsed = elapsed_ms(started)
         fields = status_line.split(maxsplit=2)
         if len(fields) < 2 or not fields[0].startswith(b"HTTP/") or not fields[1].isdigit():
             logger.warning("health check %r: %s sent %r", self.name, redact(self.url), status_line)

@@ -6,8 +6,8 @@ import contextlib
 from collections.abc import AsyncIterator, Iterable, Sequence
 
 from petsage import __version__
-from petsage.health.config import DependencyCheck, Health
-from petsage.health.dependencies import HttpCheck, TcpCheck
+from petsage.health.checks import Closable
+from petsage.health.config import Health
 from petsage.health.lifecycle import Lifecycle
 from petsage.health.models import CheckResult, HealthResponse
 from petsage.health.runner import Registration, Runner, worst
@@ -15,22 +15,6 @@ from petsage.health.system import EventLoopCheck, EventLoopMonitor, MemoryCheck,
 
 # Where the app's lifespan leaves the service for the handlers (ASGI lifespan state).
 STATE_KEY = "health"
-
-
-def dependency_registration(config: DependencyCheck) -> Registration:
-    """The configured ``tcp`` or ``http`` check with its timeout, criticality and TTL."""
-    check: TcpCheck | HttpCheck
-    if config.type == "tcp":
-        check = TcpCheck(config.name, *config.host_port)
-    else:
-        check = HttpCheck(config.name, config.target, *config.expect_status)
-    return Registration(
-        check,
-        timeout=config.timeout,
-        critical=config.critical,
-        ttl=config.ttl,
-        measurement="responseTime",
-    )
 
 
 class HealthService:
@@ -51,15 +35,16 @@ class HealthService:
         )
         self._liveness = Runner([event_loop, Registration(UptimeCheck())])
         self._readiness = Runner(
-            [
+            registrations := [
                 event_loop,
                 Registration(
                     MemoryCheck(config.memory_warn_mib), critical=False, ttl=1.0, measurement="rss"
                 ),
-                *map(dependency_registration, config.checks),
+                *(check.registration() for check in config.checks),
                 *extra,
             ]
         )
+        self._closable = [r.check for r in registrations if isinstance(r.check, Closable)]
         self._service_id = config.service_id
         # The last document per probe, with what it was built from: probes within a TTL see the
         # same result objects, so they get the same document without building it again.
@@ -74,6 +59,8 @@ class HealthService:
             yield {STATE_KEY: self}
         finally:
             await self.monitor.stop()
+            for check in self._closable:
+                await check.aclose()
 
     async def live(self) -> HealthResponse:
         return self._report("liveness", await self._liveness.run(self._liveness.names))

@@ -169,3 +169,23 @@ def test_head_has_the_status_and_headers_of_get(client: TestClient, path: str) -
     assert head.content == b""
     for header in ("content-type", "cache-control"):
         assert head.headers[header] == get.headers[header]
+
+
+def test_checks_that_hold_a_connection_are_closed_at_shutdown() -> None:
+    """A check with `aclose` has it called once the app's lifespan ends, not before."""
+
+    class Held:
+        name = "held"
+        closed = 0
+
+        async def check(self) -> CheckResult:
+            return CheckResult()
+
+        async def aclose(self) -> None:
+            self.closed += 1
+
+    held = Held()
+    with _client(Registration(held)) as client:
+        assert client.get("/api/v1/health/ready/held").status_code == 200
+        assert held.closed == 0
+    assert held.closed == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -47,8 +48,15 @@ def hung_http_server() -> Iterator[int]:
 
 
 class _Ok(BaseHTTPRequestHandler):
+    server: _RecordingServer
+
     def do_GET(self) -> None:
-        self.send_response(200 if self.path == "/health" else 404)
+        self.server.requests.append(dict(self.headers.items()))
+        expected = self.server.authorization
+        if expected is not None and self.headers.get("Authorization") != expected:
+            self.send_response(401)
+        else:
+            self.send_response(200 if self.path == "/health" else 404)
         self.send_header("Content-Length", "0")
         self.end_headers()
 
@@ -56,15 +64,36 @@ class _Ok(BaseHTTPRequestHandler):
         """Quiet: the test output is for the test."""
 
 
+class _RecordingServer(ThreadingHTTPServer):
+    """Keeps the headers of every request; answers 401 unless ``authorization`` matches."""
+
+    def __init__(self, authorization: str | None, tls: ssl.SSLContext | None) -> None:
+        super().__init__(("127.0.0.1", 0), _Ok)
+        self.authorization = authorization
+        self.requests: list[dict[str, str]] = []
+        if tls is not None:
+            self.socket = tls.wrap_socket(self.socket, server_side=True)
+
+
 @contextmanager
-def http_server() -> Iterator[int]:
-    """A port with an HTTP server that answers 200 on /health and 404 elsewhere."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Ok)
+def recording_http_server(
+    authorization: str | None = None, tls: ssl.SSLContext | None = None
+) -> Iterator[_RecordingServer]:
+    """An HTTP server (over TLS with ``tls``) answering 200 on /health and 404 elsewhere; 401
+    without the ``Authorization`` value given."""
+    server = _RecordingServer(authorization, tls)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
     thread.start()
     try:
-        yield server.server_address[1]
+        yield server
     finally:
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+@contextmanager
+def http_server() -> Iterator[int]:
+    """A port with an HTTP server that answers 200 on /health and 404 elsewhere."""
+    with recording_http_server() as server:
+        yield server.server_address[1]

@@ -99,3 +99,14 @@ def test_health_settings_default_to_a_five_second_drain(monkeypatch: pytest.Monk
     settings = Settings()
     assert (settings.config, settings.drain_seconds, settings.graceful_timeout) == (None, 5.0, 10)
     assert (settings.log_probes, settings.log_format) == (False, "text")
+
+
+def test_plugin_checks_round_trip_through_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PETSAGE_CHECKS is read comma-separated, and each worker reads back the same references."""
+    monkeypatch.setenv("PETSAGE_CHECKS", " mypets.checks:checks ,other:gate,")
+    given = Settings()
+    assert given.checks == ["mypets.checks:checks", "other:gate"]
+    monkeypatch.delenv("PETSAGE_CHECKS")
+    for name, value in settings_environment(given).items():
+        monkeypatch.setenv(name, value)
+    assert Settings().checks == given.checks
