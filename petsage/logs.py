@@ -1,4 +1,11 @@
-"""The logging configuration handed to uvicorn: quiet probes, and text or one JSON object a line."""
+"""The logging configuration handed to uvicorn: quiet probes, and text or one JSON object a line.
+
+Relies on (uvicorn ``~=0.54.0``): ``uvicorn.config.LOGGING_CONFIG``, the configuration uvicorn
+applies by default, with its ``default`` and ``access`` handlers; and the arguments of each
+``uvicorn.access`` record (client, method, path with query, HTTP version, status), which its
+message format names. ``tests/live/test_health.py::test_json_log_format_writes_one_object_a_line``
+fails when that changes.
+"""
 
 from __future__ import annotations
 

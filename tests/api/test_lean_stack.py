@@ -4,6 +4,7 @@ operation what Connexion redoes on every request. These tests fail if Connexion 
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import inspect
 from collections.abc import Callable, Iterator
@@ -208,6 +209,12 @@ def _client(app_cls: type[AsyncApp], *, root_path: str = "", **options: Any) -> 
     return client
 
 
+@functools.cache
+def _shared_client(app_cls: type[AsyncApp], **options: Any) -> TestClient:
+    """One client per app class and options for the comparisons, which only send requests."""
+    return _client(app_cls, **options)
+
+
 @pytest.mark.parametrize(
     "api_options", [{}, {"validate_responses": True}, {"strict_validation": True}], ids=str
 )
@@ -216,8 +223,8 @@ def test_lean_app_answers_as_connexion_does(
     api_options: dict[str, Any], method: str, path: str, options: dict[str, Any]
 ) -> None:
     """Status, headers and body are those of Connexion's stock AsyncApp, errors included."""
-    stock = _client(AsyncApp, **api_options)
-    lean = _client(LeanAsyncApp, **api_options)
+    stock = _shared_client(AsyncApp, **api_options)
+    lean = _shared_client(LeanAsyncApp, **api_options)
     expected, answered = (
         stock.request(method, path, **options),
         lean.request(method, path, **options),
