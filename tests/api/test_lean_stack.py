@@ -17,11 +17,13 @@ from connexion.validators import ParameterValidator
 from starlette.testclient import TestClient
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from petsage.app import create_app
 from petsage.request_path import parameters
 from petsage.request_path.docs import DocsOnlySwaggerUIMiddleware, docs_prefixes
 from petsage.request_path.jsonifier import PydanticJsonifier
 from petsage.request_path.parameters import ConciseParameterValidator
 from petsage.request_path.stack import MIDDLEWARES, SWAPPED, LeanAsyncApp
+from petsage.settings import Settings
 
 JSON_OBJECT = {"application/json": {"schema": {"type": "object"}}}
 
@@ -373,3 +375,14 @@ def test_no_middleware_after_start(warm_lean_client: TestClient) -> None:
     app: Callable[..., Any] = warm_lean_client.app  # type: ignore[assignment]
     with pytest.raises(RuntimeError, match="after an application has started"):
         app.add_middleware(_Marker)  # type: ignore[attr-defined]
+
+
+def test_served_app_enters_the_docs_router_only_for_the_docs_ui() -> None:
+    """With the contract served before it, the docs layer of the served app answers only the UI:
+    the root API, with nothing in that layer, adds no prefix that every path would match."""
+    app = create_app(Settings())
+    with app.test_client():
+        stack = app.middleware.middleware_stack
+        layer = next(layer for layer in stack if isinstance(layer, DocsOnlySwaggerUIMiddleware))
+        assert layer.prefixes
+        assert all(prefix.startswith("/api/v1/ui") for prefix in layer.prefixes)
