@@ -4,8 +4,7 @@ Connexion serves the copy it resolved for itself, every ``$ref`` inlined; genera
 validating gateways need the document's own names and ``$ref``s (an inlined ``allOf`` becomes two
 conflicting enums under one name). So each document is served here, under its servers' base
 path, before Connexion's docs layer (which is told not to serve one): ``openapi.yaml`` is the file
-byte for byte, ``openapi.json`` the same document as JSON. The root document refers to the API's as
-``petsage.yaml``, so that file is also served beside it, where that relative reference points.
+byte for byte, ``openapi.json`` the same document as JSON.
 """
 
 from __future__ import annotations
@@ -29,7 +28,6 @@ def served_documents() -> dict[str, tuple[bytes, str]]:
         base = base_path(name)
         served[f"{base}/openapi.json"] = (json.dumps(load_document(name)).encode(), JSON)
         served[f"{base}/openapi.yaml"] = (load_text(name), YAML)
-    served[f"{base_path(ROOT_DOCUMENT)}/{API_DOCUMENT}"] = (load_text(API_DOCUMENT), YAML)
     return served
 
 
