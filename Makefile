@@ -39,12 +39,23 @@ lint: $(VENV)/.test-deps
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# Spectral: spectral:oas and the OWASP ruleset (.spectral.yaml); Redocly: recommended, warnings as
+# errors (redocly.yaml), with its telemetry and update check off.
+REDOCLY := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true npx --no-install redocly
 spec-lint: $(VENV)/.test-deps node_modules/.installed
 	npx --no-install spectral lint --fail-severity=warn $(SPECS)
+	$(REDOCLY) lint $(SPECS)
 	$(BIN)/openapi-spec-validator $(SPECS)
 
-pytest: $(VENV)/.test-deps
+# The suite also runs Optic (tests/tools/).
+pytest: $(VENV)/.test-deps node_modules/.installed
 	$(BIN)/pytest
+
+# Breaking changes of the contract since a git ref: make contract-diff BASE=origin/main
+.PHONY: contract-diff
+contract-diff: $(VENV)/.run-deps node_modules/.installed
+	@test -n "$(BASE)" || { echo "usage: make contract-diff BASE=<git ref>" >&2; exit 2; }
+	$(BIN)/python tools/contract_diff.py '$(BASE)'
 
 # Re-pin every Python dependency to what is installed now (after a deliberate upgrade).
 lock: $(VENV)/.test-deps

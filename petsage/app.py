@@ -7,19 +7,20 @@ from collections.abc import Sequence
 from connexion import AsyncApp
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
-from connexion.resolver import RelativeResolver
 
 from petsage.contract import API_DOCUMENT, ROOT_DOCUMENT, spec_dir
 from petsage.health.config import HealthConfig, load_health_config
 from petsage.health.lifecycle import Lifecycle
 from petsage.health.runner import Registration
 from petsage.health.service import HealthService
+from petsage.middleware.contract import ContractDocumentsMiddleware
 from petsage.middleware.draining import CloseWhileDrainingMiddleware
 from petsage.middleware.hygiene import ResponseHygieneMiddleware
 from petsage.middleware.slashes import NoSlashRedirectMiddleware
 from petsage.request_path.jsonifier import PydanticJsonifier
 from petsage.request_path.parameters import ConciseParameterValidator
 from petsage.request_path.problems import ROUTING_DETAILS, routing_problem
+from petsage.request_path.resolver import ControllerResolver
 from petsage.request_path.stack import LeanAsyncApp
 from petsage.settings import Settings
 
@@ -51,6 +52,8 @@ def create_app(
     for status in ROUTING_DETAILS:
         app.add_error_handler(status, routing_problem)
     app.add_middleware(NoSlashRedirectMiddleware, position=MiddlewarePosition.BEFORE_SWAGGER)
+    # The contract as written; Connexion's docs layer serves only Swagger UI, which reads it.
+    app.add_middleware(ContractDocumentsMiddleware, position=MiddlewarePosition.BEFORE_SWAGGER)
     # Outermost, so that it also covers the error responses Connexion's exception layer writes.
     app.add_middleware(ResponseHygieneMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_middleware(
@@ -58,13 +61,18 @@ def create_app(
         position=MiddlewarePosition.BEFORE_EXCEPTION,
         lifecycle=lifecycle,
     )
-    resolver = RelativeResolver("petsage.api")
+    resolver = ControllerResolver()
     # The root API goes first: added after /api/v1, its catch-all mount would shadow the API.
     app.add_api(
         ROOT_DOCUMENT,
         resolver=resolver,
         validate_responses=validate_responses,
-        swagger_ui_options=SwaggerUIOptions(swagger_ui=False),
+        swagger_ui_options=SwaggerUIOptions(serve_spec=False, swagger_ui=False),
     )
-    app.add_api(API_DOCUMENT, resolver=resolver, validate_responses=validate_responses)
+    app.add_api(
+        API_DOCUMENT,
+        resolver=resolver,
+        validate_responses=validate_responses,
+        swagger_ui_options=SwaggerUIOptions(serve_spec=False),
+    )
     return app

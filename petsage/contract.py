@@ -22,10 +22,15 @@ def spec_dir() -> Path:
 def load_document(name: str = API_DOCUMENT) -> dict[str, Any]:
     """One document of the contract as written (``$ref``s kept), parsed with the C loader."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    document: dict[str, Any] = yaml.load((spec_dir() / name).read_text(), Loader=loader)  # noqa: S506 - a safe loader
+    document: dict[str, Any] = yaml.load(load_text(name), Loader=loader)  # noqa: S506 - a safe loader
     return document
 
 
-def base_path() -> str:
-    """The path every operation of the API document is under: its first server's URL."""
-    return str(load_document()["servers"][0]["url"]).rstrip("/")
+def base_path(name: str = API_DOCUMENT) -> str:
+    """The path every operation of a document is under: its first server's URL."""
+    return str(load_document(name)["servers"][0]["url"]).rstrip("/")
+
+
+def load_text(name: str = API_DOCUMENT) -> bytes:
+    """One document of the contract, byte for byte."""
+    return (spec_dir() / name).read_bytes()

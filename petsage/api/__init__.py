@@ -1,1 +1,2 @@
-"""``operationId`` targets: thin handlers, one module per tag, resolved relative to this package."""
+"""``operationId`` targets: thin handlers, one module per tag, named by each operation's
+``x-openapi-router-controller`` (``petsage.request_path.resolver``)."""

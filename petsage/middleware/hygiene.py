@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-_NOSNIFF = (b"x-content-type-options", b"nosniff")
+# Added to every response here, outside every layer of Connexion.
+NOSNIFF = (b"x-content-type-options", b"nosniff")
 
 
 def _unwanted(name: bytes) -> bool:
     # No software banner, and no CORS: browsers on other origins get no access to the API.
     lowered = name.lower()
-    return lowered in (b"server", _NOSNIFF[0]) or lowered.startswith(b"access-control-")
+    return lowered in (b"server", NOSNIFF[0]) or lowered.startswith(b"access-control-")
 
 
 class ResponseHygieneMiddleware:
@@ -27,7 +28,7 @@ class ResponseHygieneMiddleware:
         async def send_clean(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [(n, v) for n, v in message.get("headers", []) if not _unwanted(n)]
-                message = {**message, "headers": [*headers, _NOSNIFF]}
+                message = {**message, "headers": [*headers, NOSNIFF]}
             await send(message)
 
         await self.app(scope, receive, send_clean)

@@ -43,8 +43,11 @@ def docs_prefixes(router: Router) -> tuple[str, ...]:
     cut at their first parameter, without a trailing slash (so Starlette's slash redirects run)."""
     paths = []
     for route in router.routes:
-        children = getattr(route, "routes", [])
-        paths += [_path(route) + _path(child) for child in children] or [_path(route)]
+        children = getattr(route, "routes", None)
+        if children is None:
+            paths.append(_path(route))
+        else:  # a mount: its routes' paths (an API with nothing in the docs layer adds none)
+            paths += [_path(route) + _path(child) for child in children]
     return tuple(path.split("{", 1)[0].rstrip("/") for path in paths)
 
 

@@ -24,16 +24,19 @@ from typing import Any
 from connexion import AsyncApp
 from connexion.middleware import ConnexionMiddleware, MiddlewarePosition
 from connexion.middleware.request_validation import RequestValidationMiddleware
+from connexion.middleware.response_validation import ResponseValidationMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from starlette.types import ASGIApp
 
 from petsage.request_path.docs import DocsOnlySwaggerUIMiddleware
 from petsage.request_path.operations import PrebuiltASGIApp
+from petsage.request_path.response_validation import OuterHeadersResponseValidationMiddleware
 from petsage.request_path.validation import PrebuiltRequestValidationMiddleware
 
 SWAPPED: dict[type[Any], type[Any]] = {
     SwaggerUIMiddleware: DocsOnlySwaggerUIMiddleware,
     RequestValidationMiddleware: PrebuiltRequestValidationMiddleware,
+    ResponseValidationMiddleware: OuterHeadersResponseValidationMiddleware,
 }
 MIDDLEWARES = [SWAPPED.get(layer, layer) for layer in ConnexionMiddleware.default_middlewares]
 

@@ -3,23 +3,82 @@
 from __future__ import annotations
 
 import re
+import urllib.parse
 
 import pytest
+import yaml
 from starlette.testclient import TestClient
 
-from tests.conftest import load_spec, resolve_refs
+from tests.conftest import OPENAPI_DIR, load_spec
+
+SERVED = [
+    ("/api/v1/openapi.json", "/api/v1/openapi.yaml", "petsage.yaml"),
+    ("/openapi.json", "/openapi.yaml", "root.yaml"),
+]
+
+
+@pytest.mark.parametrize(("json_url", "yaml_url", "spec_name"), SERVED)
+def test_served_contract_is_the_file(
+    client: TestClient, json_url: str, yaml_url: str, spec_name: str
+) -> None:
+    """openapi.json is the YAML file's document, $refs and all, nothing resolved or rewritten;
+    openapi.yaml is the file byte for byte."""
+    written = load_spec(spec_name)
+    assert client.get(json_url).json() == written
+    as_yaml = client.get(yaml_url)
+    assert as_yaml.headers["content-type"] == "application/yaml"
+    assert as_yaml.content == (OPENAPI_DIR / spec_name).read_bytes()
+    assert yaml.safe_load(as_yaml.content) == written
+
+
+def _refs(node: object) -> set[str]:
+    if isinstance(node, dict):
+        own = {node["$ref"]} if "$ref" in node else set()
+        return own.union(*(_refs(value) for value in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_refs(item) for item in node))
+    return set()
+
+
+@pytest.mark.parametrize(("json_url", "yaml_url", "spec_name"), SERVED)
+def test_every_served_reference_resolves_over_http(
+    client: TestClient, json_url: str, yaml_url: str, spec_name: str
+) -> None:
+    """Every $ref of a served document, taken relative to its URL as a client takes it, points at
+    a served document that has the target."""
+    for url in (json_url, yaml_url):
+        refs = _refs(client.get(url).json() if url.endswith(".json") else load_spec(spec_name))
+        assert refs
+        for ref in refs:
+            target_url, _, pointer = urllib.parse.urljoin(url, ref).partition("#")
+            answer = client.get(target_url)
+            assert answer.status_code == 200, (ref, target_url)
+            target = yaml.safe_load(answer.content)
+            for part in pointer.strip("/").split("/"):
+                target = target[part.replace("~1", "/").replace("~0", "~")]
+            assert isinstance(target, dict), ref
 
 
 @pytest.mark.parametrize(
-    ("url", "spec_name"), [("/api/v1/openapi.json", "petsage.yaml"), ("/openapi.json", "root.yaml")]
+    ("kind", "name"),
+    [("headers", "XContentTypeOptions"), ("headers", "Allow"), ("schemas", "Problem")],
 )
-def test_served_contract_is_the_file(client: TestClient, url: str, spec_name: str) -> None:
-    """openapi.json describes the same API as the YAML file: the same operations, responses and
-    schemas once the file's $refs are followed (Connexion serves them inlined)."""
-    served = client.get(url).json()
-    written = load_spec(spec_name)
-    for key in ("openapi", "info", "tags", "paths"):
-        assert served.get(key) == resolve_refs(written.get(key), written), key
+def test_root_copies_of_the_api_components_are_equal(kind: str, name: str) -> None:
+    """root.yaml stands alone (tools that follow no reference into another file read it) with
+    copies of petsage.yaml's components, kept equal."""
+    root, api = load_spec("root.yaml"), load_spec("petsage.yaml")
+    assert root["components"][kind][name] == api["components"][kind][name]
+
+
+def test_served_contract_takes_only_get_and_head(client: TestClient) -> None:
+    """HEAD answers openapi.json's headers; another method is a 405 problem naming GET and HEAD."""
+    head = client.head("/api/v1/openapi.json")
+    assert (head.status_code, head.content) == (200, b"")
+    assert head.headers["content-type"] == "application/json"
+    post = client.post("/api/v1/openapi.json")
+    assert post.status_code == 405
+    assert post.headers["content-type"] == "application/problem+json"
+    assert {method.strip() for method in post.headers["allow"].split(",")} == {"GET", "HEAD"}
 
 
 def test_docs_ui_and_its_assets_are_served_locally(client: TestClient) -> None:
@@ -35,5 +94,6 @@ def test_docs_ui_and_its_assets_are_served_locally(client: TestClient) -> None:
 
 
 def test_docs_ui_points_at_the_served_contract(client: TestClient) -> None:
-    """The UI loads this API's openapi.json."""
+    """The UI loads this API's openapi.json, the one served as written, as the welcome links it."""
     assert "/api/v1/openapi.json" in client.get("/api/v1/ui/").text
+    assert client.get("/").json()["links"]["openapi"] == "/api/v1/openapi.json"

@@ -96,6 +96,14 @@ def test_exclude_is_repeatable(down_client: TestClient) -> None:
     assert set(_body(response)["checks"]) == {"event-loop:lag", "memory:rss"}
 
 
+def test_comma_separated_exclude_is_400_naming_the_parameter(down_client: TestClient) -> None:
+    """exclude=a,b is one name no check can have (the contract's form is repeated): 400 naming the
+    parameter and the value, not two checks skipped."""
+    response = down_client.get("/api/v1/health/ready?exclude=pet-db,vet-api")
+    body = assert_problem(response, 400, "Bad Request")
+    assert body["detail"].startswith("Query parameter 'exclude': 'pet-db,vet-api' does not match")
+
+
 def test_one_check_by_name(down_client: TestClient) -> None:
     """/ready/{check} answers for that check alone, with its own status."""
     response = down_client.get("/api/v1/health/ready/pet-db")

@@ -24,11 +24,13 @@ from starlette._utils import get_route_path as starlette_route_path
 from starlette.testclient import TestClient
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from petsage.app import create_app
 from petsage.request_path import parameters
 from petsage.request_path.docs import DocsOnlySwaggerUIMiddleware, docs_prefixes, route_path
 from petsage.request_path.jsonifier import PydanticJsonifier
 from petsage.request_path.parameters import ConciseParameterValidator
 from petsage.request_path.stack import MIDDLEWARES, SWAPPED, LeanAsyncApp
+from petsage.settings import Settings
 
 JSON_OBJECT = {"application/json": {"schema": {"type": "object"}}}
 
@@ -434,3 +436,14 @@ def test_route_path_is_starlettes(path: str, root_path: str) -> None:
     """docs.route_path is the path Starlette's routers match, under any root path."""
     scope = {"type": "http", "path": path, "root_path": root_path}
     assert route_path(scope) == starlette_route_path(scope)
+
+
+def test_served_app_enters_the_docs_router_only_for_the_docs_ui() -> None:
+    """With the contract served before it, the docs layer of the served app answers only the UI:
+    the root API, with nothing in that layer, adds no prefix that every path would match."""
+    app = create_app(Settings())
+    with app.test_client():
+        stack = app.middleware.middleware_stack
+        layer = next(layer for layer in stack if isinstance(layer, DocsOnlySwaggerUIMiddleware))
+        assert layer.prefixes
+        assert all(prefix.startswith("/api/v1/ui") for prefix in layer.prefixes)

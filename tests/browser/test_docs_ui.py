@@ -105,7 +105,8 @@ def test_docs_ui_loads_everything_from_the_server_itself(docs: DocsUI, server: L
 def test_try_it_out_on_the_smoke_test_shows_200_and_its_json_body(docs: DocsUI) -> None:
     """Expanding the smoke test, Try it out then Execute shows a live 200 with the JSON body."""
     ui = docs.page
-    operation = ui.locator(".opblock").filter(has=ui.locator('[data-path="/smoke-test"]'))
+    # The GET block: the contract declares HEAD on the same path too.
+    operation = ui.locator(".opblock-get").filter(has=ui.locator('[data-path="/smoke-test"]'))
     operation.locator(".opblock-summary-control").click()
     operation.get_by_role("button", name="Try it out").click()
     operation.get_by_role("button", name="Execute").click()

@@ -1,0 +1,34 @@
+"""Handlers named by the contract: an API-style ``operationId`` in the module its operation names.
+
+The contract's ``operationId``s are what clients generated from it call (``getSmokeTest``); each
+operation names the module of its handler with Connexion's ``x-openapi-router-controller``, and the
+handler is the ``operationId`` in snake case (``petsage.api.smoke.get_smoke_test``). A ``Resolver``
+subclass is Connexion's documented hook for a naming scheme of one's own.
+"""
+
+from __future__ import annotations
+
+import re
+
+from connexion.exceptions import ResolverError
+from connexion.operations import AbstractOperation
+from connexion.resolver import Resolver
+
+_WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+def handler_name(operation_id: str) -> str:
+    """``getReadinessCheck`` -> ``get_readiness_check``."""
+    return _WORD_START.sub("_", operation_id).lower()
+
+
+class ControllerResolver(Resolver):  # type: ignore[misc]
+    """``x-openapi-router-controller`` + the snake-case ``operationId``."""
+
+    def resolve_operation_id(self, operation: AbstractOperation) -> str:
+        controller = operation.router_controller
+        if controller is None:
+            raise ResolverError(
+                f"Operation {operation.operation_id!r} names no x-openapi-router-controller"
+            )
+        return f"{controller}.{handler_name(operation.operation_id)}"
