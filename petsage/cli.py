@@ -1,26 +1,28 @@
-"""The ``petsage`` command: parse options, hand typed settings to the code that acts on them."""
+"""The ``petsage`` command: parse options, hand typed settings to the code that acts on them.
+
+``petsage probe`` runs on the standard library alone (``petsage.probe``): it is handled before
+anything imports the settings, pydantic or the server, which ``serve`` imports when it runs.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
+from petsage import probe
+from petsage.probe import EXIT_CONFIG, EXIT_OK
 
-from petsage import __version__
-from petsage.health.config import ConfigError, HealthConfig, load_health_config
-from petsage.probe import default_url, probe
-from petsage.server import serve
-from petsage.settings import Settings
-
-EXIT_OK = 0
-EXIT_UNHEALTHY = 1  # `petsage probe`: the endpoint did not answer 2xx
-EXIT_CONFIG = 78  # sysexits EX_CONFIG: the settings are wrong
+if TYPE_CHECKING:
+    from petsage.health.config import HealthConfig
+    from petsage.settings import Settings
 
 
 def _parser() -> argparse.ArgumentParser:
+    from petsage import __version__
+    from petsage.settings import Settings
+
     parser = argparse.ArgumentParser(
         prog="petsage", description="PetSage API: the contract-first smoke-test service."
     )
@@ -56,24 +58,28 @@ def _parser() -> argparse.ArgumentParser:
         help="TOML file with the health checks (PETSAGE_CONFIG, default none)",
     )
 
-    probe_parser = commands.add_parser(
-        "probe",
-        help="GET a health endpoint: exit 0 on 2xx, 1 otherwise",
-        description="GET URL and print one line; exit 0 on a 2xx answer, 1 otherwise.",
-    )
-    probe_parser.add_argument(
-        "url",
-        nargs="?",
-        metavar="URL",
-        help="default: the readiness endpoint at PETSAGE_HOST and PETSAGE_PORT",
-    )
-    probe_parser.add_argument(
-        "--timeout", type=float, default=2.0, help="seconds to wait (default 2.0)"
-    )
+    probe.add_arguments(commands.add_parser("probe", **_PROBE_HELP))
+    return parser
+
+
+_PROBE_HELP: dict[str, Any] = {
+    "help": "GET a health endpoint: exit 0 on 2xx, 1 otherwise",
+    "description": "GET URL and print one line; exit 0 on a 2xx answer, 1 otherwise.",
+}
+
+
+def _probe_parser() -> argparse.ArgumentParser:
+    # ``petsage probe``'s own parser: the same options and help as the subcommand, no settings.
+    parser = argparse.ArgumentParser(prog="petsage probe", description=_PROBE_HELP["description"])
+    probe.add_arguments(parser)
     return parser
 
 
 def _load_settings(overrides: dict[str, Any]) -> Settings:
+    from pydantic import ValidationError
+
+    from petsage.settings import Settings
+
     try:
         return Settings(**overrides)  # options beat PETSAGE_* variables
     except ValidationError as error:
@@ -85,6 +91,8 @@ def _load_settings(overrides: dict[str, Any]) -> Settings:
 
 
 def _load_health_config(settings: Settings) -> HealthConfig:
+    from petsage.health.config import ConfigError, load_health_config
+
     try:
         return load_health_config(settings.config)
     except ConfigError as error:
@@ -93,12 +101,14 @@ def _load_health_config(settings: Settings) -> HealthConfig:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    options = vars(_parser().parse_args(argv))
-    command = options.pop("command")
-    if command == "probe":
-        healthy, line = probe(options["url"] or default_url(_load_settings({})), options["timeout"])
-        print(line)
-        return EXIT_OK if healthy else EXIT_UNHEALTHY
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["probe"]:  # before anything imports Settings: the stdlib-only path
+        probing = _probe_parser().parse_args(arguments[1:])
+        return probe.run(probing.url, probing.timeout)
+    options = vars(_parser().parse_args(arguments))
+    options.pop("command")
+    from petsage.server import serve
+
     settings = _load_settings(options)
     serve(settings, _load_health_config(settings))
     return EXIT_OK
