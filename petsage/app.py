@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 from connexion import AsyncApp
 from connexion.middleware import MiddlewarePosition
@@ -14,12 +15,14 @@ from petsage.health.config import HealthConfig, load_health_config
 from petsage.health.lifecycle import Lifecycle
 from petsage.health.runner import Registration
 from petsage.health.service import HealthService
+from petsage.middleware.access_log import AccessLogMiddleware
 from petsage.middleware.hygiene import ResponseHygieneMiddleware
 from petsage.middleware.slashes import NoSlashRedirectMiddleware
 from petsage.request_path.jsonifier import PydanticJsonifier
+from petsage.request_path.operation_id import HANDLERS
 from petsage.request_path.parameters import ConciseParameterValidator
 from petsage.request_path.problems import ROUTING_DETAILS, routing_problem
-from petsage.request_path.stack import LeanAsyncApp
+from petsage.request_path.stack import MIDDLEWARES, LeanAsyncApp
 from petsage.settings import Settings
 
 
@@ -41,6 +44,8 @@ def create_app(
     health = HealthService(config.health, lifecycle or Lifecycle(), checks)
     app = LeanAsyncApp(
         __name__,
+        # Outermost, around Connexion's own error layers: it sees every response PetSage sends.
+        middlewares=[partial(AccessLogMiddleware, log_probes=settings.log_probes), *MIDDLEWARES],
         specification_dir=spec_dir(),
         jsonifier=PydanticJsonifier(),
         validator_map={"parameter": ConciseParameterValidator},
@@ -51,7 +56,7 @@ def create_app(
     app.add_middleware(NoSlashRedirectMiddleware, position=MiddlewarePosition.BEFORE_SWAGGER)
     # Outermost, so that it also covers the error responses Connexion's exception layer writes.
     app.add_middleware(ResponseHygieneMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
-    resolver = RelativeResolver("petsage.api")
+    resolver = RelativeResolver(HANDLERS)
     # The root API goes first: added after /api/v1, its catch-all mount would shadow the API.
     app.add_api(
         ROOT_DOCUMENT,

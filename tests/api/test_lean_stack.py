@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from petsage.request_path import parameters
 from petsage.request_path.docs import DocsOnlySwaggerUIMiddleware, docs_prefixes
 from petsage.request_path.jsonifier import PydanticJsonifier
+from petsage.request_path.operation_id import operation_id, share_routing
 from petsage.request_path.parameters import ConciseParameterValidator
 from petsage.request_path.stack import MIDDLEWARES, SWAPPED, LeanAsyncApp
 
@@ -373,3 +374,33 @@ def test_no_middleware_after_start(warm_lean_client: TestClient) -> None:
     app: Callable[..., Any] = warm_lean_client.app  # type: ignore[assignment]
     with pytest.raises(RuntimeError, match="after an application has started"):
         app.add_middleware(_Marker)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("path", "routed"),
+    [
+        ("/pets/1", f"{__name__}.get_pet"),
+        ("/ready?exclude=a", f"{__name__}.ready"),
+        ("/nowhere", None),
+        ("/openapi.json", None),
+    ],
+)
+def test_the_routed_operation_id_reaches_the_outermost_layer(path: str, routed: str | None) -> None:
+    """A layer outside Connexion's whole stack reads the operation the routing matched once the
+    response is sent (petsage.request_path.operation_id); none for a path no operation has."""
+    seen: list[str | None] = []
+
+    class Outermost(_Marker):
+        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != "http":
+                await self.app(scope, receive, send)
+                return
+            share_routing(scope)
+            await self.app(scope, receive, send)
+            seen.append(operation_id(scope))
+
+    app = LeanAsyncApp(__name__, middlewares=[Outermost, *MIDDLEWARES])
+    app.add_api(copy.deepcopy(SPEC))
+    with app.test_client() as client:
+        client.get(path)
+    assert seen == [routed]
