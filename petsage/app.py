@@ -10,7 +10,7 @@ from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import RelativeResolver
 
-from petsage.contract import API_DOCUMENT, ROOT_DOCUMENT, spec_dir
+from petsage.contract import API_DOCUMENT, ROOT_DOCUMENT, load_document, spec_dir
 from petsage.health.config import HealthConfig, load_health_config
 from petsage.health.lifecycle import Lifecycle
 from petsage.health.runner import Registration
@@ -64,5 +64,8 @@ def create_app(
         validate_responses=validate_responses,
         swagger_ui_options=SwaggerUIOptions(swagger_ui=False),
     )
-    app.add_api(API_DOCUMENT, resolver=resolver, validate_responses=validate_responses)
+    # Parsed once with the C loader (Connexion parses a file with PyYAML's pure-Python one); it
+    # has no $ref to another file. root.yaml's $refs name petsage.yaml, so it stays a path.
+    api_document = load_document(API_DOCUMENT)
+    app.add_api(api_document, resolver=resolver, validate_responses=validate_responses)
     return app

@@ -7,6 +7,9 @@ import re
 import pytest
 from starlette.testclient import TestClient
 
+from petsage.app import create_app
+from petsage.contract import load_document
+from petsage.settings import Settings
 from tests.conftest import load_spec, resolve_refs
 
 
@@ -37,3 +40,11 @@ def test_docs_ui_and_its_assets_are_served_locally(client: TestClient) -> None:
 def test_docs_ui_points_at_the_served_contract(client: TestClient) -> None:
     """The UI loads this API's openapi.json."""
     assert "/api/v1/openapi.json" in client.get("/api/v1/ui/").text
+
+
+def test_building_the_app_leaves_the_parsed_contract_as_written() -> None:
+    """create_app hands Connexion the contract parsed once (petsage.contract); Connexion's
+    processing does not change that shared copy."""
+    with create_app(Settings()).test_client() as client:
+        client.get("/api/v1/openapi.json")
+    assert load_document() == load_spec("petsage.yaml")
