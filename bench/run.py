@@ -67,6 +67,7 @@ def _sample(
 
 
 def measure(mode: dict[str, Any], out: Path, extra: dict[str, dict[str, str]]) -> dict[str, Any]:
+    commit = _commit()  # what is measured: the tree as the run starts
     specs = servers.contenders(PETSAGE_BIN, Path(sys.executable), extra)
     raw_dir = out / "raw"
     raw_dir.mkdir(parents=True, exist_ok=True)
@@ -114,7 +115,7 @@ def measure(mode: dict[str, Any], out: Path, extra: dict[str, dict[str, str]]) -
     probe_medians = report.summarise(probes)
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "commit": _commit(),
+        "commit": commit,
         "platform": platform.platform(terse=True),
         "cpus": os.cpu_count(),
         "connections": wrk.CONNECTIONS,
