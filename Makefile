@@ -80,7 +80,7 @@ $(PEER_VENV)/.installed: bench/requirements-peer.txt
 
 BENCH_DEPS := $(SERVICE_VENV)/.installed $(PEER_VENV)/.installed
 
-bench: $(BENCH_DEPS) ## PetSage vs the FastAPI peer vs raw ASGI: the figures to quote (~4 min)
+bench: $(BENCH_DEPS) ## PetSage vs the FastAPI peer vs raw ASGI, quiet and logged: the figures to quote (~15 min)
 	bench/install-load-tools.sh
 	$(PEER_VENV)/bin/python bench/run.py
 
