@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import sys
 from pathlib import Path
@@ -117,3 +118,27 @@ def test_targets_compare_medians_with_the_peer_and_raw_asgi() -> None:
         "`petsage probe` wall time <= 2x a urllib GET": (2.25, False),
         "`petsage probe` peak RSS <= 1.5x a urllib GET": (2.0, False),
     }
+
+
+def test_a_variant_is_a_name_and_its_variables() -> None:
+    """--variant NAME:VAR=VALUE,... names a PetSage contender and the variables it adds."""
+    run = _load("run")
+    assert run._variant("metrics:PETSAGE_METRICS=true,PETSAGE_X=a=b") == (
+        "metrics",
+        {"PETSAGE_METRICS": "true", "PETSAGE_X": "a=b"},
+    )
+    for malformed in ("metrics", ":PETSAGE_METRICS=true", "metrics:PETSAGE_METRICS"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            run._variant(malformed)
+
+
+def test_variants_join_the_quiet_contenders() -> None:
+    """A variant runs PetSage's command with its variables added, beside the default."""
+    servers = _load("servers")
+    specs = servers.contenders(Path("petsage"), Path("python"), {"metrics": {"PETSAGE_M": "1"}})
+    by_name = {spec.name: spec for spec in specs}
+    assert by_name["petsage-metrics"].argv == by_name["petsage"].argv
+    assert dict(by_name["petsage-metrics"].env) == {"PETSAGE_M": "1"}
+    assert dict(by_name["petsage-logged"].env) == {"PETSAGE_LOG_PROBES": "true"}
+    assert "--no-access-log" in by_name["fastapi"].argv
+    assert "--no-access-log" not in by_name["fastapi-logged"].argv
