@@ -65,7 +65,7 @@ lock: $(VENV)/.test-deps
 MINUTES ?= 10
 .PHONY: soak
 soak: $(VENV)/.run-deps
-	bench/install-wrk.sh
+	bench/install-load-tools.sh
 	$(BIN)/python bench/soak.py --minutes $(MINUTES)
 
 # Deployment (deploy/): Debian's Chromium for the docs UI browser test, and the contract run against a
@@ -98,7 +98,7 @@ image: ## the image localhost/petsage:<version> (deploy/image/build.sh)
 image-test: image $(VENV)/.test-deps ## the image run as a pod: served, probed, drained; kube play
 	$(BIN)/pytest tests/image
 
-# The benchmark (bench/README.md): wrk from Debian if missing; PetSage installed as `make run`
+# The benchmark (bench/README.md): wrk and h2load from Debian if missing; PetSage installed as `make run`
 # installs it but without the test tools; the peer and the chart in their own pinned environment.
 SERVICE_VENV := bench/.venv-service
 PEER_VENV := bench/.venv-peer
@@ -115,16 +115,16 @@ $(PEER_VENV)/.installed: bench/requirements-peer.txt
 
 BENCH_DEPS := $(SERVICE_VENV)/.installed $(PEER_VENV)/.installed
 
-bench: $(BENCH_DEPS) ## PetSage vs the FastAPI peer vs raw ASGI: the figures to quote (~4 min)
-	bench/install-wrk.sh
+bench: $(BENCH_DEPS) ## PetSage vs the FastAPI peer vs raw ASGI, quiet and logged: the figures to quote (~15 min)
+	bench/install-load-tools.sh
 	$(PEER_VENV)/bin/python bench/run.py
 
 bench-profile: $(BENCH_DEPS) ## where the time goes: app layer in process, py-spy under load
-	bench/install-wrk.sh
+	bench/install-load-tools.sh
 	$(PEER_VENV)/bin/python bench/profiling.py
 
 bench-quick: $(BENCH_DEPS) ## the same, a few seconds per scenario (results in test-artifacts/)
-	bench/install-wrk.sh
+	bench/install-load-tools.sh
 	$(PEER_VENV)/bin/python bench/run.py --quick --out test-artifacts/bench
 
 # Readiness latency with a real PostgreSQL and Redis checked, cached and not, and each failure's output.

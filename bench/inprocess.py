@@ -99,7 +99,8 @@ async def measure(app: Callable[..., Any], requests: int, path: str) -> dict[str
 
 
 def _petsage(variant: str) -> Callable[..., Any]:
-    """PetSage as create_app builds it, with the lean path's steps up to ``variant``."""
+    """PetSage as create_app builds it, with the lean path's steps up to ``variant``; its own
+    outermost layer (the access log) in every variant."""
     from connexion import AsyncApp
     from connexion.middleware import ConnexionMiddleware
     from connexion.middleware.request_validation import RequestValidationMiddleware
@@ -112,10 +113,18 @@ def _petsage(variant: str) -> Callable[..., Any]:
     with_validation = [
         SWAPPED.get(m, m) if m is RequestValidationMiddleware else m for m in defaults
     ]
+
+    def on(layers: list[Any] | None, app_class: type[Any] = LeanAsyncApp) -> Callable[..., Any]:
+        def build(*args: Any, middlewares: list[Any], **options: Any) -> Any:
+            kept = middlewares if layers is None else [middlewares[0], *layers]
+            return app_class(*args, middlewares=kept, **options)
+
+        return build
+
     factories: dict[str, Callable[..., Any]] = {
-        "connexion": AsyncApp,
-        "handler-chain": lambda *a, **k: LeanAsyncApp(*a, middlewares=defaults, **k),
-        "validation": lambda *a, **k: LeanAsyncApp(*a, middlewares=with_validation, **k),
+        "connexion": on(defaults, AsyncApp),
+        "handler-chain": on(defaults),
+        "validation": on(with_validation),
         "lean": LeanAsyncApp,
     }
     petsage.app.LeanAsyncApp = factories[variant]  # type: ignore[attr-defined,assignment]

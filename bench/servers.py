@@ -1,4 +1,5 @@
-"""Start a server pinned to one core, time it to its first 200, read its RSS, stop it."""
+"""Start a server pinned to one core, time it to its first 200, read its RSS and CPU time, stop
+it."""
 
 from __future__ import annotations
 
@@ -16,39 +17,48 @@ SERVER_CORE = "0"
 _UVICORN = ["-m", "uvicorn", "--http", "httptools", "--loop", "uvloop", "--host", "127.0.0.1"]
 
 
+SMOKE_PATH = "/api/v1/smoke-test"
+LOGGED = "-logged"  # the suffix of a contender's name with access lines written
+
+
 @dataclass(frozen=True)
 class ServerSpec:
-    """How to run one contender, and the path that answers its smoke test."""
+    """How to run one contender: its command line and the variables added to the environment."""
 
     name: str
     label: str
     argv: tuple[str, ...]
-    smoke_path: str
+    env: tuple[tuple[str, str], ...] = ()
+    smoke_path: str = SMOKE_PATH
 
 
-def contenders(petsage_bin: Path, python_peer: Path) -> list[ServerSpec]:
-    """PetSage exactly as ``make run`` serves it; the FastAPI peer and raw ASGI as uvicorn runs
-    them by default (access log on, log level info), on the same httptools and uvloop."""
+def contenders(
+    petsage_bin: Path, python_peer: Path, extra: dict[str, dict[str, str]] | None = None
+) -> list[ServerSpec]:
+    """Each contender in two logging states, on the same uvicorn, httptools and uvloop.
+
+    Quiet: PetSage as ``make run`` serves it (no line for a successful probe, so none for the
+    smoke test), the peers with ``--no-access-log``. Logged: a line per request from all three
+    (``PETSAGE_LOG_PROBES=true``; uvicorn's default access log). ``extra`` adds PetSage variants,
+    name to variables (``--variant``), in the quiet state.
+    """
     peers = str(ROOT / "bench" / "peers")
+    fastapi = (str(python_peer), *_UVICORN, "--app-dir", peers, "fastapi_peer:app")
+    raw = (str(python_peer), *_UVICORN, "--lifespan", "off", "--app-dir", peers, "raw_asgi:app")
+    petsage = (str(petsage_bin), "serve")
     return [
+        ServerSpec("petsage", "PetSage (Connexion)", petsage),
+        ServerSpec("fastapi", "FastAPI peer", (*fastapi, "--no-access-log")),
+        ServerSpec("raw", "raw ASGI", (*raw, "--no-access-log")),
+        *[
+            ServerSpec(f"petsage-{name}", f"PetSage, {name}", petsage, tuple(env.items()))
+            for name, env in (extra or {}).items()
+        ],
         ServerSpec(
-            "petsage",
-            "PetSage (Connexion)",
-            (str(petsage_bin), "serve"),
-            "/api/v1/smoke-test",
+            "petsage" + LOGGED, "PetSage (Connexion)", petsage, (("PETSAGE_LOG_PROBES", "true"),)
         ),
-        ServerSpec(
-            "fastapi",
-            "FastAPI peer",
-            (str(python_peer), *_UVICORN, "--app-dir", peers, "fastapi_peer:app"),
-            "/api/v1/smoke-test",
-        ),
-        ServerSpec(
-            "raw",
-            "raw ASGI",
-            (str(python_peer), *_UVICORN, "--lifespan", "off", "--app-dir", peers, "raw_asgi:app"),
-            "/api/v1/smoke-test",
-        ),
+        ServerSpec("fastapi" + LOGGED, "FastAPI peer", fastapi),
+        ServerSpec("raw" + LOGGED, "raw ASGI", raw),
     ]
 
 
@@ -78,6 +88,12 @@ class RunningServer:
     process: subprocess.Popen[bytes]
     start_seconds: float
 
+    def cpu_seconds(self) -> float:
+        """User plus system CPU time the process has used so far (``/proc/PID/stat``)."""
+        stat = Path(f"/proc/{self.process.pid}/stat").read_text()
+        fields = stat.rpartition(")")[2].split()  # after the command name, which may hold spaces
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def rss_mib(self) -> float:
         """Resident set size now (VmRSS), in MiB."""
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
@@ -102,7 +118,11 @@ def start(spec: ServerSpec, port: int, log_path: Path, timeout: float = 30.0) ->
     with log_path.open("wb") as log:
         started = time.perf_counter()
         process = subprocess.Popen(
-            argv, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env={**os.environ}
+            argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env={**os.environ, **dict(spec.env)},
         )
     deadline = started + timeout
     while time.perf_counter() < deadline:

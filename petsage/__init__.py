@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from importlib.metadata import version
-
-__version__ = version("petsage")
-
 __all__ = ["__version__"]
+
+
+def __getattr__(name: str) -> str:
+    # Read from package metadata on first use: ``petsage probe`` imports this package and never
+    # needs it, and importlib.metadata is a tenth of its start-up.
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("petsage")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

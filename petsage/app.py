@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 from connexion import AsyncApp
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 
-from petsage.contract import API_DOCUMENT, ROOT_DOCUMENT, spec_dir
+from petsage.contract import API_DOCUMENT, ROOT_DOCUMENT, load_document, spec_dir
 from petsage.health.config import HealthConfig, load_health_config
 from petsage.health.lifecycle import Lifecycle
 from petsage.health.runner import Registration
 from petsage.health.service import HealthService
+from petsage.middleware.access_log import AccessLogMiddleware
 from petsage.middleware.contract import ContractDocumentsMiddleware
 from petsage.middleware.draining import CloseWhileDrainingMiddleware
 from petsage.middleware.hygiene import ResponseHygieneMiddleware
@@ -21,7 +23,7 @@ from petsage.request_path.jsonifier import PydanticJsonifier
 from petsage.request_path.parameters import ConciseParameterValidator
 from petsage.request_path.problems import ROUTING_DETAILS, routing_problem
 from petsage.request_path.resolver import ControllerResolver
-from petsage.request_path.stack import LeanAsyncApp
+from petsage.request_path.stack import MIDDLEWARES, LeanAsyncApp
 from petsage.settings import Settings
 
 
@@ -44,6 +46,8 @@ def create_app(
     health = HealthService(config.health, lifecycle, checks)
     app = LeanAsyncApp(
         __name__,
+        # Outermost, around Connexion's own error layers: it sees every response PetSage sends.
+        middlewares=[partial(AccessLogMiddleware, log_probes=settings.log_probes), *MIDDLEWARES],
         specification_dir=spec_dir(),
         jsonifier=PydanticJsonifier(),
         validator_map={"parameter": ConciseParameterValidator},
@@ -62,15 +66,17 @@ def create_app(
         lifecycle=lifecycle,
     )
     resolver = ControllerResolver()
+    # Each document parsed once with the C loader (Connexion parses a file with PyYAML's
+    # pure-Python one); neither has a $ref to another file, so a dict resolves like the file.
     # The root API goes first: added after /api/v1, its catch-all mount would shadow the API.
     app.add_api(
-        ROOT_DOCUMENT,
+        load_document(ROOT_DOCUMENT),
         resolver=resolver,
         validate_responses=validate_responses,
         swagger_ui_options=SwaggerUIOptions(serve_spec=False, swagger_ui=False),
     )
     app.add_api(
-        API_DOCUMENT,
+        load_document(API_DOCUMENT),
         resolver=resolver,
         validate_responses=validate_responses,
         swagger_ui_options=SwaggerUIOptions(serve_spec=False),

@@ -1,7 +1,8 @@
 """The ``petsage`` command: parse options, hand typed settings to the code that acts on them.
 
-Only ``serve`` needs the settings, and with them pydantic and the server: they are imported when
-the command is ``serve``, so ``petsage --version`` and ``petsage probe`` stay light.
+``petsage probe`` runs on the standard library alone (``petsage.probe``): it is handled before
+anything imports the settings, pydantic or the server. Only ``serve`` needs those, and its options
+(one per ``Settings`` field, ``petsage.flags``) are built only when the command is ``serve``.
 """
 
 from __future__ import annotations
@@ -12,20 +13,26 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from petsage import __version__
+from petsage import probe
+from petsage.probe import EXIT_CONFIG, EXIT_OK
 
 if TYPE_CHECKING:
     from petsage.health.config import HealthConfig
     from petsage.health.runner import Registration
     from petsage.settings import Settings
 
-EXIT_OK = 0
-EXIT_UNHEALTHY = 1  # `petsage probe`: the endpoint did not answer 2xx
-EXIT_CONFIG = 78  # sysexits EX_CONFIG: the settings are wrong
+__all__ = ["EXIT_CONFIG", "EXIT_OK", "build_parser", "load_settings", "main"]
+
+_PROBE_HELP: dict[str, Any] = {
+    "help": "GET a health endpoint: exit 0 on 2xx, 1 otherwise",
+    "description": "GET URL and print one line; exit 0 on a 2xx answer, 1 otherwise.",
+}
 
 
 def build_parser(command: str | None) -> argparse.ArgumentParser:
     """The parser of ``petsage``, with ``serve``'s options when ``command`` is ``serve``."""
+    from petsage import __version__
+
     parser = argparse.ArgumentParser(
         prog="petsage", description="PetSage API: the contract-first smoke-test service."
     )
@@ -43,20 +50,14 @@ def build_parser(command: str | None) -> argparse.ArgumentParser:
 
         add_settings_flags(serve_parser)
 
-    probe_parser = commands.add_parser(
-        "probe",
-        help="GET a health endpoint: exit 0 on 2xx, 1 otherwise",
-        description="GET URL and print one line; exit 0 on a 2xx answer, 1 otherwise.",
-    )
-    probe_parser.add_argument(
-        "url",
-        nargs="?",
-        metavar="URL",
-        help="default: the readiness endpoint at PETSAGE_HOST and PETSAGE_PORT",
-    )
-    probe_parser.add_argument(
-        "--timeout", type=float, default=2.0, help="seconds to wait (default 2.0)"
-    )
+    probe.add_arguments(commands.add_parser("probe", **_PROBE_HELP))
+    return parser
+
+
+def _probe_parser() -> argparse.ArgumentParser:
+    # ``petsage probe``'s own parser: the same options and help as the subcommand, no settings.
+    parser = argparse.ArgumentParser(prog="petsage probe", description=_PROBE_HELP["description"])
+    probe.add_arguments(parser)
     return parser
 
 
@@ -104,15 +105,12 @@ def _load_checks(settings: Settings, config: HealthConfig) -> list[Registration]
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["probe"]:  # before anything imports Settings: the stdlib-only path
+        probing = _probe_parser().parse_args(arguments[1:])
+        return probe.run(probing.url, probing.timeout)
     # The command comes first: no option of ``petsage`` itself takes a value.
     options = vars(build_parser(arguments[0] if arguments else None).parse_args(arguments))
-    command = options.pop("command")
-    if command == "probe":
-        from petsage.probe import default_url, probe
-
-        healthy, line = probe(options["url"] or default_url(load_settings({})), options["timeout"])
-        print(line)
-        return EXIT_OK if healthy else EXIT_UNHEALTHY
+    options.pop("command")
     from petsage.server import serve
 
     settings = load_settings(options)

@@ -1,57 +1,16 @@
-"""The logging configuration handed to uvicorn: quiet probes, and text or one JSON object a line.
-
-Relies on (uvicorn ``~=0.54.0``): ``uvicorn.config.LOGGING_CONFIG``, the configuration uvicorn
-applies by default, with its ``default`` and ``access`` handlers; and the arguments of each
-``uvicorn.access`` record (client, method, path with query, HTTP version, status), which its
-message format names. ``tests/live/test_health.py::test_json_log_format_writes_one_object_a_line``
-fails when that changes.
-"""
+"""The logging configuration handed to uvicorn: every logger through one format, text or one
+JSON object a line; access lines (``petsage.middleware.access_log``) on stdout, the rest on
+stderr."""
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from uvicorn.config import LOGGING_CONFIG
-
-from petsage.contract import base_path
+from petsage.middleware.access_log import ACCESS_LOGGER, FIELDS
 from petsage.settings import Settings
-
-
-def _access_fields(record: logging.LogRecord) -> dict[str, Any] | None:
-    # uvicorn.access logs '%s - "%s %s HTTP/%s" %d' with these five arguments.
-    if record.name != "uvicorn.access" or not isinstance(record.args, tuple):
-        return None
-    if len(record.args) != 5:
-        return None
-    client, method, path, http_version, status = record.args
-    return {
-        "client": client,
-        "method": method,
-        "path": path,
-        "httpVersion": http_version,
-        "status": status,
-    }
-
-
-class QuietProbes(logging.Filter):
-    """Drops the access-log lines of successful smoke and health requests; failures stay."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        api = base_path()
-        self._smoke_paths = frozenset({f"{api}/smoke-test", f"{api}/smoke_test"})
-        self._health_prefix = f"{api}/health/"
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        fields = _access_fields(record)
-        if fields is None or not isinstance(fields["status"], int) or fields["status"] >= 400:
-            return True
-        path = str(fields["path"]).partition("?")[0]
-        return not (path in self._smoke_paths or path.startswith(self._health_prefix))
 
 
 class JsonFormatter(logging.Formatter):
@@ -65,26 +24,36 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        entry |= _access_fields(record) or {}
+        if record.name == ACCESS_LOGGER and isinstance(record.args, tuple):
+            entry |= dict(zip(FIELDS, record.args, strict=False))
         if record.exc_info:
             entry["error"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
 
 
 def log_config(settings: Settings) -> dict[str, Any]:
-    """uvicorn's own logging configuration, with the probes filter, the JSON format if asked,
-    and PetSage's loggers (the health checks' errors) written by the same handler."""
-    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
-    if not settings.log_probes:
-        config.setdefault("filters", {})["quiet_probes"] = {"()": QuietProbes}
-        config["handlers"]["access"]["filters"] = ["quiet_probes"]
+    """A ``logging.config.dictConfig`` configuration: the root logger (so Connexion's, asyncio's
+    and PetSage's) and uvicorn's through the same handler and format; uvicorn's access logger
+    unused, since ``petsage.access`` writes one line per response itself."""
     if settings.log_format == "json":
-        for formatter in config["formatters"].values():
-            formatter.clear()
-            formatter["()"] = JsonFormatter
-    config["loggers"]["petsage"] = {
-        "handlers": ["default"],
-        "level": settings.log_level.upper(),
-        "propagate": False,
+        formatter: dict[str, Any] = {"()": JsonFormatter}
+    else:
+        formatter = {"()": "uvicorn.logging.DefaultFormatter", "fmt": "%(levelprefix)s %(message)s"}
+    level = settings.log_level.upper()
+
+    def stream(name: str) -> dict[str, str]:
+        return {"class": "logging.StreamHandler", "formatter": "default", "stream": name}
+
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"default": formatter},
+        "handlers": {"default": stream("ext://sys.stderr"), "access": stream("ext://sys.stdout")},
+        "root": {"handlers": ["default"], "level": level},
+        "loggers": {
+            # uvicorn's own, as uvicorn configures them, but to the shared handler.
+            "uvicorn": {"handlers": ["default"], "level": level, "propagate": False},
+            "uvicorn.access": {"handlers": [], "propagate": False},
+            ACCESS_LOGGER: {"handlers": ["access"], "level": level, "propagate": False},
+        },
     }
-    return config

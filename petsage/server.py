@@ -70,6 +70,7 @@ def uvicorn_config(settings: Settings, app: AsyncApp | str) -> uvicorn.Config:
         workers=settings.workers,
         log_level=settings.log_level,
         log_config=log_config(settings),
+        access_log=False,  # petsage.middleware.access_log writes one line per response instead
         # httptools with bounds on each request; a partial of a module-level class pickles into
         # every worker process, and uvicorn only ever calls it like the class.
         http=cast(

@@ -3,7 +3,9 @@
 The contract's ``operationId``s are what clients generated from it call (``getSmokeTest``); each
 operation names the module of its handler with Connexion's ``x-openapi-router-controller``, and the
 handler is the ``operationId`` in snake case (``petsage.api.smoke.get_smoke_test``). A ``Resolver``
-subclass is Connexion's documented hook for a naming scheme of one's own.
+subclass is Connexion's documented hook for a naming scheme of one's own. The resolution keeps the
+contract's ``operationId`` as the operation's id, so the routing layer reports ``getSmokeTest``
+(``petsage.request_path.operation_id``) to the access log and the metrics.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import re
 
 from connexion.exceptions import ResolverError
 from connexion.operations import AbstractOperation
-from connexion.resolver import Resolver
+from connexion.resolver import Resolution, Resolver
 
 _WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
 
@@ -32,3 +34,7 @@ class ControllerResolver(Resolver):  # type: ignore[misc]
                 f"Operation {operation.operation_id!r} names no x-openapi-router-controller"
             )
         return f"{controller}.{handler_name(operation.operation_id)}"
+
+    def resolve(self, operation: AbstractOperation) -> Resolution:
+        resolution = super().resolve(operation)
+        return Resolution(resolution.function, operation.operation_id)

@@ -9,6 +9,9 @@ import pytest
 import yaml
 from starlette.testclient import TestClient
 
+from petsage.app import create_app
+from petsage.contract import load_document
+from petsage.settings import Settings
 from tests.conftest import OPENAPI_DIR, load_spec
 
 SERVED = [
@@ -97,3 +100,12 @@ def test_docs_ui_points_at_the_served_contract(client: TestClient) -> None:
     """The UI loads this API's openapi.json, the one served as written, as the welcome links it."""
     assert "/api/v1/openapi.json" in client.get("/api/v1/ui/").text
     assert client.get("/").json()["links"]["openapi"] == "/api/v1/openapi.json"
+
+
+def test_building_the_app_leaves_the_parsed_contract_as_written() -> None:
+    """create_app hands Connexion the contract parsed once (petsage.contract); Connexion's
+    processing does not change that shared copy."""
+    with create_app(Settings()).test_client() as client:
+        client.get("/api/v1/openapi.json")
+    assert load_document() == load_spec("petsage.yaml")
+    assert load_document("root.yaml") == load_spec("root.yaml")

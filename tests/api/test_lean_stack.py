@@ -28,6 +28,7 @@ from petsage.app import create_app
 from petsage.request_path import parameters
 from petsage.request_path.docs import DocsOnlySwaggerUIMiddleware, docs_prefixes, route_path
 from petsage.request_path.jsonifier import PydanticJsonifier
+from petsage.request_path.operation_id import operation_id, share_routing
 from petsage.request_path.parameters import ConciseParameterValidator
 from petsage.request_path.stack import MIDDLEWARES, SWAPPED, LeanAsyncApp
 from petsage.settings import Settings
@@ -447,3 +448,33 @@ def test_served_app_enters_the_docs_router_only_for_the_docs_ui() -> None:
         layer = next(layer for layer in stack if isinstance(layer, DocsOnlySwaggerUIMiddleware))
         assert layer.prefixes
         assert all(prefix.startswith("/api/v1/ui") for prefix in layer.prefixes)
+
+
+@pytest.mark.parametrize(
+    ("path", "routed"),
+    [
+        ("/pets/1", f"{__name__}.get_pet"),
+        ("/ready?exclude=a", f"{__name__}.ready"),
+        ("/nowhere", None),
+        ("/openapi.json", None),
+    ],
+)
+def test_the_routed_operation_id_reaches_the_outermost_layer(path: str, routed: str | None) -> None:
+    """A layer outside Connexion's whole stack reads the operation the routing matched once the
+    response is sent (petsage.request_path.operation_id); none for a path no operation has."""
+    seen: list[str | None] = []
+
+    class Outermost(_Marker):
+        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != "http":
+                await self.app(scope, receive, send)
+                return
+            share_routing(scope)
+            await self.app(scope, receive, send)
+            seen.append(operation_id(scope))
+
+    app = LeanAsyncApp(__name__, middlewares=[Outermost, *MIDDLEWARES])
+    app.add_api(copy.deepcopy(SPEC))
+    with app.test_client() as client:
+        client.get(path)
+    assert seen == [routed]

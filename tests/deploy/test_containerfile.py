@@ -12,7 +12,6 @@ import urllib.parse
 from pathlib import Path
 
 from petsage.probe import default_url
-from petsage.settings import Settings
 from tests.deploy.conftest import (
     CONTAINERFILE,
     ROOT,
@@ -134,7 +133,7 @@ def test_healthcheck_asks_readiness_on_the_port_the_container_serves() -> None:
     PETSAGE_HOST and PETSAGE_PORT, on loopback, at a path openapi/petsage.yaml declares."""
     assert not [arg for arg in _healthcheck_command() if "://" in arg]
     env = containerfile().envs
-    url = default_url(Settings(host=env["PETSAGE_HOST"], port=int(env["PETSAGE_PORT"])))
+    url = default_url({"PETSAGE_HOST": env["PETSAGE_HOST"], "PETSAGE_PORT": env["PETSAGE_PORT"]})
     parsed = urllib.parse.urlsplit(url)
     assert parsed.hostname == "127.0.0.1"
     assert str(parsed.port) == env["PETSAGE_PORT"]

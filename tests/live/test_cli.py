@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import urllib.request
@@ -101,3 +102,31 @@ def test_operation_that_binds_to_nothing_fails_at_startup(tmp_path: Path) -> Non
     assert result.returncode != 0
     assert "no_such_module" in result.stderr
     assert "Application startup failed" in result.stderr
+
+
+def _imported_packages(*args: str) -> set[str]:
+    # `python -X importtime` names every module as it finishes importing, nested ones indented.
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", *args], capture_output=True, text=True, timeout=60
+    )
+    lines = [line for line in result.stderr.splitlines() if line.startswith("import time:")]
+    return {line.rpartition("|")[2].strip().partition(".")[0] for line in lines}
+
+
+def test_probe_imports_only_the_standard_library() -> None:
+    """`petsage probe` (a HEALTHCHECK runs it every few seconds) and `petsage --version` load only
+    the stdlib and petsage, where `serve` loads the settings' pydantic."""
+    at_startup = _imported_packages("-c", "pass")
+    outside = at_startup | set(sys.stdlib_module_names)
+    probe = _imported_packages("-m", "petsage", "probe", f"http://127.0.0.1:{free_port()}/")
+    assert probe - outside == {"petsage"}
+    assert _imported_packages("-m", "petsage", "--version") - outside == {"petsage"}
+    assert "pydantic" in _imported_packages("-m", "petsage", "serve", "--help") - outside
+
+
+def test_probe_with_a_bad_port_variable_exits_78_naming_it() -> None:
+    """`PETSAGE_PORT=http petsage probe` stops with exit 78 and one line naming the variable."""
+    result = _petsage("probe", env={**os.environ, "PETSAGE_PORT": "http"})
+    assert result.returncode == 78
+    assert result.stderr == "petsage: invalid settings: PETSAGE_PORT: not an integer: 'http'\n"
+    assert result.stdout == ""

@@ -196,11 +196,21 @@ def test_bad_config_file_refuses_to_start_naming_the_key(tmp_path: Path) -> None
     assert second.startswith(f"petsage: invalid config: {config}: health.checks[1].target: ")
 
 
-def test_json_log_format_writes_one_object_a_line() -> None:
-    """PETSAGE_LOG_FORMAT=json: every line the server writes is a JSON object."""
-    with running_server(env={"PETSAGE_LOG_FORMAT": "json", "PETSAGE_LOG_PROBES": "true"}) as live:
-        _get(f"{live.base_url}/api/v1/health/live")
-        time.sleep(0.2)
+def test_json_log_format_writes_every_line_as_json() -> None:
+    """PETSAGE_LOG_FORMAT=json: every line the server writes, from start to stop, Connexion's
+    BadRequestProblem lines and uvicorn's own included, is a JSON object."""
+    env = {"PETSAGE_LOG_FORMAT": "json", "PETSAGE_DRAIN_SECONDS": "0"}
+    with running_server(env=env) as live:
+        for path in ("/api/v1/health/live", "/api/v1/health/ready?exclude=nope", "/nope"):
+            _get(f"{live.base_url}{path}")
+        assert live.stop() == 0
         lines = live.log().splitlines()
     entries = [json.loads(line) for line in lines]
-    assert any(e.get("path") == "/api/v1/health/live" and e["status"] == 200 for e in entries)
+    loggers = {entry["logger"] for entry in entries}
+    assert {"uvicorn.error", "connexion.middleware.exceptions", "petsage.access"} <= loggers
+    assert any(e["message"].startswith("BadRequestProblem(") for e in entries)
+    access = [(e["path"], e["status"], e["operationId"]) for e in entries if "status" in e]
+    assert access == [
+        ("/api/v1/health/ready?exclude=nope", 400, "getReadiness"),
+        ("/nope", 404, "-"),
+    ]

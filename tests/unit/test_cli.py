@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from typing import Any, get_args
 
 import pytest
@@ -126,23 +124,3 @@ def test_known_variables_raise_no_warning(
         monkeypatch.setenv(name, value)
     load_settings({})
     assert capsys.readouterr().err == ""
-
-
-@pytest.mark.parametrize("command", [["--version"], ["probe", "--help"]])
-def test_version_and_probe_load_no_framework(command: list[str]) -> None:
-    """`petsage --version` and parsing `petsage probe` import neither pydantic, connexion nor
-    uvicorn (a container health check stays cheap)."""
-    script = (
-        "import sys\n"
-        "from petsage.cli import main\n"
-        "try:\n"
-        f"    main({command!r})\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "loaded = {name.split('.')[0] for name in sys.modules}\n"
-        "print(sorted(loaded & {'pydantic', 'connexion', 'uvicorn'}))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
-    )
-    assert result.stdout.splitlines()[-1] == "[]"
