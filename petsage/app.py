@@ -8,17 +8,19 @@ from connexion import AsyncApp
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import RelativeResolver
+from starlette.requests import ClientDisconnect
 
-from petsage.contract import API_DOCUMENT, ROOT_DOCUMENT, spec_dir
+from petsage.contract import API_DOCUMENT, ROOT_DOCUMENT, base_path, spec_dir
 from petsage.health.config import HealthConfig, load_health_config
 from petsage.health.lifecycle import Lifecycle
 from petsage.health.runner import Registration
 from petsage.health.service import HealthService
+from petsage.middleware.docs_assets import DocsAssetsMiddleware
 from petsage.middleware.hygiene import ResponseHygieneMiddleware
 from petsage.middleware.slashes import NoSlashRedirectMiddleware
 from petsage.request_path.jsonifier import PydanticJsonifier
 from petsage.request_path.parameters import ConciseParameterValidator
-from petsage.request_path.problems import ROUTING_DETAILS, routing_problem
+from petsage.request_path.problems import ROUTING_DETAILS, client_went_away, routing_problem
 from petsage.request_path.stack import LeanAsyncApp
 from petsage.settings import Settings
 
@@ -48,7 +50,11 @@ def create_app(
     )
     for status in ROUTING_DETAILS:
         app.add_error_handler(status, routing_problem)
-    app.add_middleware(NoSlashRedirectMiddleware, position=MiddlewarePosition.BEFORE_SWAGGER)
+    app.add_error_handler(ClientDisconnect, client_went_away)
+    before_docs = MiddlewarePosition.BEFORE_SWAGGER
+    app.add_middleware(NoSlashRedirectMiddleware, position=before_docs)
+    # Connexion's default Swagger UI path.
+    app.add_middleware(DocsAssetsMiddleware, position=before_docs, prefix=base_path() + "/ui/")
     # Outermost, so that it also covers the error responses Connexion's exception layer writes.
     app.add_middleware(ResponseHygieneMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
     resolver = RelativeResolver("petsage.api")

@@ -26,6 +26,7 @@ from petsage.app import create_app
 from petsage.health.config import HealthConfig
 from petsage.health.lifecycle import Lifecycle
 from petsage.logs import log_config
+from petsage.protocol.descriptors import raise_open_file_limit
 from petsage.protocol.limits import HttpLimits, LimitedHttpToolsProtocol
 from petsage.settings import Settings
 
@@ -128,6 +129,8 @@ class DrainingWorker(multiprocess.Process):
 def serve(settings: Settings, health_config: HealthConfig) -> None:
     """Serve until stopped, draining first. With several workers uvicorn's supervisor runs them,
     each loading the settings from the environment and draining on the SIGTERM it forwards."""
+    # Before any connection cap is derived from it; worker processes inherit the raised limit.
+    raise_open_file_limit()
     if settings.workers > 1:
         os.environ.update(settings_environment(settings))
         # The supervisor serves nothing itself: each worker builds its app and server in

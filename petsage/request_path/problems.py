@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from http import HTTPStatus
 
 from connexion.exceptions import problem
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
+
+logger = logging.getLogger("petsage.request_path")
 
 ROUTING_DETAILS = {
     404: "The requested URL was not found on the server.",
@@ -21,4 +25,15 @@ def routing_problem(_request: ConnexionRequest, exc: HTTPException) -> Connexion
         title=HTTPStatus(exc.status_code).phrase,
         detail=ROUTING_DETAILS[exc.status_code],
         headers=exc.headers,
+    )
+
+
+def client_went_away(request: ConnexionRequest, _exc: ClientDisconnect) -> ConnexionResponse:
+    """One debug line instead of Connexion's error-level traceback; the problem goes nowhere (the
+    server drops what is sent to a client that has gone), but the app returns one."""
+    logger.debug("Client %s went away before its request was complete", request.client)
+    return problem(
+        status=400,
+        title=HTTPStatus.BAD_REQUEST.phrase,
+        detail="The client went away before its request was complete.",
     )

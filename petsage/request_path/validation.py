@@ -3,7 +3,8 @@
 Connexion 3.3's ``RequestValidationOperation`` builds a URI parser and a parameter validator on
 every request, then looks at the content type and the body even when the operation declares no
 body. Parameters are validated exactly as before, by the validator in ``validator_map``; an
-operation that declares a request body keeps Connexion's whole path.
+operation that declares a request body keeps Connexion's whole path, and one that declares none
+refuses a body before any layer could wait for it (``bodies``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from connexion.middleware.request_validation import (
 from connexion.operations import AbstractOperation
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from petsage.request_path.bodies import refuse_body
 from petsage.request_path.no_arguments import only_optional_query
 
 
@@ -55,6 +57,7 @@ class PrebuiltValidationOperation(RequestValidationOperation):  # type: ignore[m
         if self._has_body:
             await super().__call__(scope, receive, send)
             return
+        refuse_body(scope)
         if self._checks_parameters and (scope["query_string"] or not self._query_decides):
             self._parameter_validator.validate(scope)
         await self.next_app(scope, receive, send)

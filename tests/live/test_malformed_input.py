@@ -125,10 +125,11 @@ CASES = [
         (400,),
         closes=True,
     ),
-    Case(
-        "valid-chunked-body-on-get",
+    Case(  # the operation declares no body: refused before anything waits for one
+        "chunked-body-on-get-is-refused",
         get(b"/api/v1/smoke-test", b"Transfer-Encoding: chunked") + b"3\r\nabc\r\n0\r\n\r\n",
-        (200,),
+        (413,),
+        closes=True,
     ),
     Case(
         "smuggled-request-behind-content-length-and-chunked",
