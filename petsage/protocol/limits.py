@@ -12,9 +12,10 @@ nothing bounds a connection before its first request, or while its headers drip 
 or while its body does, or while its client does not read.
 
 Relies on uvicorn 0.54's ``HttpToolsProtocol`` (its parser callbacks, ``send_400_response``,
-``on_response_complete``, ``pause_writing``/``resume_writing``, ``cycle``, ``pipeline``,
-``connections``, ``flow``) and ``RequestResponseCycle`` (``more_body``, ``response_started``,
-``response_complete``, ``disconnected``); ``tests/live`` fails when an upgrade breaks them.
+``on_response_complete``, ``_start_asgi_task``, ``pause_writing``/``resume_writing``, ``cycle``,
+``pipeline``, ``connections``, ``flow``) and ``RequestResponseCycle`` (``more_body``,
+``response_started``, ``response_complete``, ``disconnected``); ``tests/live`` fails when an
+upgrade breaks them.
 """
 
 from __future__ import annotations
@@ -27,7 +28,12 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, NoReturn
 
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+from uvicorn._types import ASGI3Application
+from uvicorn.protocols.http.httptools_impl import (
+    STATUS_LINE,
+    HttpToolsProtocol,
+    RequestResponseCycle,
+)
 
 from petsage.protocol.capacity import CapWarning, evict_longest_waiting, soft_cap
 from petsage.protocol.descriptors import default_max_connections, open_file_limit
@@ -116,6 +122,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._began_in_read = False
         self._body_bytes = 0
         self._waiting_since: float | None = None
+        self._running_cycle: RequestResponseCycle | None = None
         # A problem found while earlier pipelined requests are still being answered waits for them.
         self._deferred_problem: bytes | None = None
 
@@ -129,7 +136,16 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._disarm_header_deadline()
         self._disarm_body_deadline()
         self._disarm_send_deadline()
+        # uvicorn marks only the last request parsed: with pipelining, the one being answered
+        # would go on writing to the closed transport (and log a RuntimeError's traceback).
+        running = self._running_cycle
+        if running is not None and not running.response_complete:
+            running.disconnected = True
         super().connection_lost(exc)
+
+    def _start_asgi_task(self, cycle: RequestResponseCycle, app: ASGI3Application) -> None:
+        self._running_cycle = cycle
+        super()._start_asgi_task(cycle, app)
 
     def data_received(self, data: bytes) -> None:
         if self._deferred_problem is not None or self.transport.is_closing():
@@ -284,7 +300,11 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         open_now, evicted = len(self.connections), 0
         if open_now > soft_cap(cap):
             # A batch at a time, so that the search runs once per batch of new connections.
-            others = (c for c in self.connections if isinstance(c, LimitedHttpToolsProtocol))
+            others = (
+                c
+                for c in self.connections
+                if isinstance(c, LimitedHttpToolsProtocol) and c is not self
+            )
             evicted = evict_longest_waiting(others, open_now - soft_cap(cap) + cap // 50)
         refused = open_now - evicted > cap
         if evicted or refused:
