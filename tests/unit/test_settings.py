@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
 from petsage.server import settings_environment
 from petsage.settings import Settings
+
+README = Path(__file__).parents[2] / "README.md"
 
 
 def test_defaults_serve_loopback_port_8000(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -99,3 +104,19 @@ def test_health_settings_default_to_a_five_second_drain(monkeypatch: pytest.Monk
     settings = Settings()
     assert (settings.config, settings.drain_seconds, settings.graceful_timeout) == (None, 5.0, 10)
     assert (settings.log_probes, settings.log_format) == (False, "text")
+
+
+def _readme_defaults() -> dict[str, str]:
+    """The default column of the README's configuration table, by variable name."""
+    rows = re.findall(r"^\| `PETSAGE_(\w+)` \|[^|]*\| `([^`]+)` \|", README.read_text(), re.M)
+    return {name.lower(): default for name, default in rows}
+
+
+@pytest.mark.parametrize(
+    "name", ["max_body_bytes", "body_timeout", "send_timeout", "max_header_bytes", "header_timeout"]
+)
+def test_limits_in_the_readme_are_the_settings_defaults(name: str) -> None:
+    """The README's configuration table gives each limit's actual default."""
+    field = Settings.model_fields[name]
+    assert float(_readme_defaults()[name]) == field.default
+    assert field.description
