@@ -8,7 +8,6 @@ from connexion import AsyncApp
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import RelativeResolver
-from starlette.requests import ClientDisconnect
 
 from petsage.contract import API_DOCUMENT, ROOT_DOCUMENT, base_path, spec_dir
 from petsage.health.config import HealthConfig, load_health_config
@@ -20,7 +19,7 @@ from petsage.middleware.hygiene import ResponseHygieneMiddleware
 from petsage.middleware.slashes import NoSlashRedirectMiddleware
 from petsage.request_path.jsonifier import PydanticJsonifier
 from petsage.request_path.parameters import ConciseParameterValidator
-from petsage.request_path.problems import ROUTING_DETAILS, client_went_away, routing_problem
+from petsage.request_path.problems import add_problem_handlers
 from petsage.request_path.stack import LeanAsyncApp
 from petsage.settings import Settings
 
@@ -48,9 +47,7 @@ def create_app(
         validator_map={"parameter": ConciseParameterValidator},
         lifespan=health.lifespan,
     )
-    for status in ROUTING_DETAILS:
-        app.add_error_handler(status, routing_problem)
-    app.add_error_handler(ClientDisconnect, client_went_away)
+    add_problem_handlers(app)
     before_docs = MiddlewarePosition.BEFORE_SWAGGER
     app.add_middleware(NoSlashRedirectMiddleware, position=before_docs)
     # Connexion's default Swagger UI path.

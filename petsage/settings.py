@@ -72,7 +72,13 @@ class Settings(BaseSettings):
     send_timeout: float = Field(
         default=30.0,
         gt=0,
-        description="Seconds a client has to read a response it stopped reading (else closed).",
+        description="Seconds a response has to be read once the write buffer fills (else dropped).",
+    )
+    send_buffer_bytes: int = Field(
+        default=16 * 1_048_576,
+        ge=0,
+        description="Response bytes waiting for all slow readers together before the one "
+        "waiting longest is dropped.",
     )
     max_connections: int | None = Field(
         default=None,

@@ -69,3 +69,33 @@ class CapWarning:
             self.refused,
         )
         self.evicted = self.refused = 0
+
+
+class Droppable(Protocol):
+    def buffered(self) -> int:
+        """Bytes of response waiting in its write buffer."""
+
+    def drop(self) -> None:
+        """Abort the connection, discarding what waits."""
+
+
+class SlowReaders:
+    """Connections whose clients stopped reading, in the order they stopped. Past ``budget``
+    bytes waiting in all their write buffers together, the longest stopped are dropped: a
+    thousand clients that each read nothing cannot make the server hold a thousand buffers."""
+
+    def __init__(self) -> None:
+        self._paused: dict[Droppable, None] = {}  # insertion-ordered: the longest stopped first
+
+    def paused(self, connection: Droppable, budget: int) -> None:
+        self._paused[connection] = None
+        waiting = sum(paused.buffered() for paused in self._paused)
+        for oldest in list(self._paused):
+            if waiting <= budget:
+                break
+            waiting -= oldest.buffered()
+            del self._paused[oldest]
+            oldest.drop()
+
+    def resumed(self, connection: Droppable) -> None:
+        self._paused.pop(connection, None)

@@ -35,7 +35,7 @@ from uvicorn.protocols.http.httptools_impl import (
     RequestResponseCycle,
 )
 
-from petsage.protocol.capacity import CapWarning, evict_longest_waiting, soft_cap
+from petsage.protocol.capacity import CapWarning, SlowReaders, evict_longest_waiting, soft_cap
 from petsage.protocol.descriptors import default_max_connections, open_file_limit
 from petsage.protocol.hosts import host_name, is_allowed
 from petsage.settings import Settings
@@ -46,6 +46,7 @@ _BAD_PERCENT = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 _END_OF_AUTHORITY = re.compile(rb"[/?#]")
 _TITLES = {413: "Content Too Large"}  # RFC 9110's name; Python 3.11 still has the old one
 _cap_warning = CapWarning(logging.getLogger("uvicorn.error"))
+_slow_readers = SlowReaders()
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class HttpLimits:
     max_body_bytes: int
     body_timeout: float
     send_timeout: float
+    send_buffer_bytes: int
     max_connections: int
 
     @classmethod
@@ -73,6 +75,7 @@ class HttpLimits:
             max_body_bytes=settings.max_body_bytes,
             body_timeout=settings.body_timeout,
             send_timeout=settings.send_timeout,
+            send_buffer_bytes=settings.send_buffer_bytes,
             max_connections=settings.max_connections or default_max_connections(open_file_limit()),
         )
 
@@ -136,6 +139,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._disarm_header_deadline()
         self._disarm_body_deadline()
         self._disarm_send_deadline()
+        _slow_readers.resumed(self)
         # uvicorn marks only the last request parsed: with pipelining, the one being answered
         # would go on writing to the closed transport (and log a RuntimeError's traceback).
         running = self._running_cycle
@@ -352,15 +356,23 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self._send_deadline = self.loop.call_later(
                 self.limits.send_timeout, self._send_deadline_passed
             )
+        _slow_readers.paused(self, self.limits.send_buffer_bytes)
 
     def resume_writing(self) -> None:
         super().resume_writing()
+        _slow_readers.resumed(self)
         if self.cycle is None or self.cycle.response_complete:
             self._disarm_send_deadline()
 
     def _send_deadline_passed(self) -> None:
         self._send_deadline = None
         self.logger.debug("Dropped %s: it did not read its response in time", self.client)
+        self.drop()
+
+    def buffered(self) -> int:
+        return self.transport.get_write_buffer_size()
+
+    def drop(self) -> None:
         self.transport.abort()  # close() would wait for the unread bytes to be flushed
 
     def _disarm_send_deadline(self) -> None:

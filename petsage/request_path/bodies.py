@@ -14,7 +14,7 @@ from starlette.types import Scope
 def carries_body(scope: Scope) -> bool:
     """A ``Content-Length`` other than 0, or any ``Transfer-Encoding`` (RFC 9112 §6.3)."""
     for name, value in scope["headers"]:
-        if name == b"transfer-encoding" or (name == b"content-length" and value.strip() != b"0"):
+        if name == b"transfer-encoding" or (name == b"content-length" and value.strip(b" \t0")):
             return True
     return False
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from http import HTTPStatus
 
+from connexion import AsyncApp
 from connexion.exceptions import problem
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
@@ -37,3 +38,10 @@ def client_went_away(request: ConnexionRequest, _exc: ClientDisconnect) -> Conne
         title=HTTPStatus.BAD_REQUEST.phrase,
         detail="The client went away before its request was complete.",
     )
+
+
+def add_problem_handlers(app: AsyncApp) -> None:
+    """Register the handlers above on ``app``."""
+    for status in ROUTING_DETAILS:
+        app.add_error_handler(status, routing_problem)
+    app.add_error_handler(ClientDisconnect, client_went_away)

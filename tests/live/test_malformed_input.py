@@ -161,6 +161,14 @@ CASES = [
         (400,),
         closes=True,
     ),
+    Case(  # no body and no form parameter: nothing is parsed (Connexion would say 400 here)
+        "form-content-type-without-a-body-is-not-parsed",
+        get(
+            b"/api/v1/health/ready?exclude=memory&exclude=event-loop",
+            b"Content-Type: multipart/form-data",
+        ),
+        (200,),
+    ),
     Case(  # the operation declares no body: refused before anything waits for one
         "chunked-body-on-get-is-refused",
         get(b"/api/v1/smoke-test", b"Transfer-Encoding: chunked") + b"3\r\nabc\r\n0\r\n\r\n",

@@ -149,3 +149,30 @@ def test_two_writes_of_one_unfinished_header_over_the_limit_get_431(server: Live
     assert answer.startswith(b"HTTP/1.1 431 "), answer[:100]
     assert b"application/problem+json" in answer
     assert smoke_test_status(server) == 200
+
+
+def _stalled_reader(server: LiveServer) -> socket.socket:
+    """A connection that asks for the bundle 16 times and reads nothing."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", server.port))
+    sock.sendall(f"GET {BUNDLE} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode() * 16)
+    return sock
+
+
+def test_past_the_send_buffer_budget_the_longest_stalled_reader_is_dropped() -> None:
+    """With PETSAGE_SEND_BUFFER_BYTES spent by stalled readers, the one stalled longest is
+    dropped long before the send timeout, and the smoke test answers."""
+    env = {"PETSAGE_SEND_BUFFER_BYTES": "65536", "PETSAGE_SEND_TIMEOUT": "60"}
+    with running_server(env=env) as live:
+        first = _stalled_reader(live)
+        time.sleep(1)
+        others = [_stalled_reader(live) for _ in range(3)]
+        try:
+            first.settimeout(CLOSE_WITHIN)  # a third of the send timeout
+            _read_all(first)  # returns: the server let go of it
+            assert smoke_test_status(live, timeout=5) == 200
+        finally:
+            for sock in [first, *others]:
+                sock.close()
+        assert "Traceback" not in live.log()

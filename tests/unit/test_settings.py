@@ -113,7 +113,15 @@ def _readme_defaults() -> dict[str, str]:
 
 
 @pytest.mark.parametrize(
-    "name", ["max_body_bytes", "body_timeout", "send_timeout", "max_header_bytes", "header_timeout"]
+    "name",
+    [
+        "max_body_bytes",
+        "body_timeout",
+        "send_timeout",
+        "send_buffer_bytes",
+        "max_header_bytes",
+        "header_timeout",
+    ],
 )
 def test_limits_in_the_readme_are_the_settings_defaults(name: str) -> None:
     """The README's configuration table gives each limit's actual default."""
