@@ -75,7 +75,7 @@ class Settings(BaseSettings):
         description="Seconds a response has to be read once the write buffer fills (else dropped).",
     )
     send_buffer_bytes: int = Field(
-        default=16 * 1_048_576,
+        default=4 * 1_048_576,
         ge=0,
         description="Response bytes waiting for all slow readers together before the one "
         "waiting longest is dropped.",

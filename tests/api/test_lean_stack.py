@@ -4,6 +4,7 @@ operation what Connexion redoes on every request. These tests fail if Connexion 
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -14,11 +15,16 @@ from connexion.decorators import parameter as connexion_parameters
 from connexion.decorators.main import BaseDecorator
 from connexion.middleware import ConnexionMiddleware, MiddlewarePosition
 from connexion.validators import ParameterValidator
+from starlette.staticfiles import StaticFiles
 from starlette.testclient import TestClient
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from petsage.request_path import parameters
-from petsage.request_path.docs import DocsOnlySwaggerUIMiddleware, docs_prefixes
+from petsage.request_path.docs import (
+    DocsOnlySwaggerUIMiddleware,
+    SmallChunkStaticFiles,
+    docs_prefixes,
+)
 from petsage.request_path.jsonifier import PydanticJsonifier
 from petsage.request_path.parameters import ConciseParameterValidator
 from petsage.request_path.stack import MIDDLEWARES, SWAPPED, LeanAsyncApp
@@ -348,6 +354,23 @@ def test_docs_prefixes_are_plain_paths_of_the_docs_routes(warm_lean_client: Test
     prefixes = docs_prefixes(_docs_layer(warm_lean_client).router)
     assert {"/openapi.json", "/openapi.yaml", "/ui"} <= set(prefixes)
     assert all("{" not in prefix and not prefix.endswith("/") for prefix in prefixes)
+
+
+def test_docs_files_are_sent_in_16_kib_chunks(warm_lean_client: TestClient) -> None:
+    """Connexion's StaticFiles mount of the UI's files is found and swapped, and its responses
+    read 16 KiB at a time; the file is served whole, as before."""
+    files = [
+        mount.app
+        for api in _docs_layer(warm_lean_client).router.routes
+        for mount in getattr(api, "routes", [])
+        if isinstance(mount.app, StaticFiles)  # type: ignore[attr-defined]
+    ]
+    assert files
+    assert all(isinstance(app, SmallChunkStaticFiles) for app in files)
+    stat = os.stat(os.path.join(files[0].directory, "swagger-ui.css"))
+    response = files[0].file_response("swagger-ui.css", stat, {"type": "http", "headers": []})
+    assert response.chunk_size == 16 * 1024
+    assert len(warm_lean_client.get("/ui/swagger-ui.css").content) == stat.st_size
 
 
 def test_lean_stack_is_connexions_with_subclasses_in_place() -> None:
