@@ -72,7 +72,8 @@ class Settings(BaseSettings):
     send_timeout: float = Field(
         default=30.0,
         gt=0,
-        description="Seconds a response has to be read once the write buffer fills (else dropped).",
+        description="Seconds from a complete request until its response is sent whole (else "
+        "the connection is dropped).",
     )
     send_buffer_bytes: int = Field(
         default=4 * 1_048_576,

@@ -221,12 +221,16 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         self._disarm_body_deadline()
         super().on_message_complete()
+        self._arm_send_deadline()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
         self._waiting_since = self.loop.time()
         if not self.flow.write_paused:
+            # Handed over whole: the next request in flight (pipelined) gets its own deadline.
             self._disarm_send_deadline()
+            if self._request_in_flight():
+                self._arm_send_deadline()
         if self.transport.is_closing():
             return
         cycle = self.cycle
@@ -348,20 +352,27 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self._body_deadline.cancel()
             self._body_deadline = None
 
-    def pause_writing(self) -> None:
-        # The client reads slower than we write: from now on it has send_timeout seconds to
-        # take the rest of the response.
-        super().pause_writing()
+    # A response must be handed over whole (written, the write buffer drained to the kernel)
+    # within send_timeout of its request; a client that reads slowly or not at all keeps the
+    # write buffer full (paused) and loses the connection then, or sooner past the budget.
+    def _arm_send_deadline(self) -> None:
         if self._send_deadline is None:
             self._send_deadline = self.loop.call_later(
                 self.limits.send_timeout, self._send_deadline_passed
             )
+
+    def _request_in_flight(self) -> bool:
+        return self.cycle is not None and not self.cycle.response_complete
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        self._arm_send_deadline()
         _slow_readers.paused(self, self.limits.send_buffer_bytes)
 
     def resume_writing(self) -> None:
         super().resume_writing()
         _slow_readers.resumed(self)
-        if self.cycle is None or self.cycle.response_complete:
+        if not self._request_in_flight():
             self._disarm_send_deadline()
 
     def _send_deadline_passed(self) -> None:
