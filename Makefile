@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 SPECS := openapi/petsage.yaml openapi/root.yaml
 
-.PHONY: run test check lint spec-lint pytest lock clean bench bench-quick bench-profile bench-datastores
+.PHONY: run test check lint spec-lint pytest lock clean bench bench-quick bench-profile bench-datastores attack
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -122,6 +122,12 @@ bench: $(BENCH_DEPS) ## PetSage vs the FastAPI peer vs raw ASGI, quiet and logge
 bench-profile: $(BENCH_DEPS) ## where the time goes: app layer in process, py-spy under load
 	bench/install-load-tools.sh
 	$(PEER_VENV)/bin/python bench/profiling.py
+
+# Not part of `make test` (about 4 minutes): slowhttptest -H/-B/-X and a held-connection flood at
+# a 256-fd limit and at the default one, a fresh smoke-test probe every 0.2 s; bench/results/attack.*
+attack: $(SERVICE_VENV)/.installed
+	bench/install-tool.sh slowhttptest
+	$(SERVICE_VENV)/bin/python bench/attack.py
 
 bench-quick: $(BENCH_DEPS) ## the same, a few seconds per scenario (results in test-artifacts/)
 	bench/install-load-tools.sh

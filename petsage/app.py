@@ -9,19 +9,20 @@ from connexion import AsyncApp
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 
-from petsage.contract import API_DOCUMENT, ROOT_DOCUMENT, load_document, spec_dir
+from petsage.contract import API_DOCUMENT, ROOT_DOCUMENT, base_path, load_document, spec_dir
 from petsage.health.config import HealthConfig, load_health_config
 from petsage.health.lifecycle import Lifecycle
 from petsage.health.runner import Registration
 from petsage.health.service import HealthService
 from petsage.middleware.access_log import AccessLogMiddleware
 from petsage.middleware.contract import ContractDocumentsMiddleware
+from petsage.middleware.docs_assets import DocsAssetsMiddleware
 from petsage.middleware.draining import CloseWhileDrainingMiddleware
 from petsage.middleware.hygiene import ResponseHygieneMiddleware
 from petsage.middleware.slashes import NoSlashRedirectMiddleware
 from petsage.request_path.jsonifier import PydanticJsonifier
 from petsage.request_path.parameters import ConciseParameterValidator
-from petsage.request_path.problems import ROUTING_DETAILS, routing_problem
+from petsage.request_path.problems import add_problem_handlers
 from petsage.request_path.resolver import ControllerResolver
 from petsage.request_path.stack import MIDDLEWARES, LeanAsyncApp
 from petsage.settings import Settings
@@ -53,11 +54,13 @@ def create_app(
         validator_map={"parameter": ConciseParameterValidator},
         lifespan=health.lifespan,
     )
-    for status in ROUTING_DETAILS:
-        app.add_error_handler(status, routing_problem)
-    app.add_middleware(NoSlashRedirectMiddleware, position=MiddlewarePosition.BEFORE_SWAGGER)
+    add_problem_handlers(app)
+    before_docs = MiddlewarePosition.BEFORE_SWAGGER
+    app.add_middleware(NoSlashRedirectMiddleware, position=before_docs)
     # The contract as written; Connexion's docs layer serves only Swagger UI, which reads it.
-    app.add_middleware(ContractDocumentsMiddleware, position=MiddlewarePosition.BEFORE_SWAGGER)
+    app.add_middleware(ContractDocumentsMiddleware, position=before_docs)
+    # Connexion's default Swagger UI path.
+    app.add_middleware(DocsAssetsMiddleware, position=before_docs, prefix=base_path() + "/ui/")
     # Outermost, so that it also covers the error responses Connexion's exception layer writes.
     app.add_middleware(ResponseHygieneMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_middleware(

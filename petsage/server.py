@@ -45,6 +45,7 @@ from petsage.health.lifecycle import Lifecycle
 from petsage.health.plugins import load_checks
 from petsage.health.runner import Registration
 from petsage.logs import log_config
+from petsage.protocol.descriptors import raise_open_file_limit
 from petsage.protocol.limits import HttpLimits, LimitedHttpToolsProtocol
 from petsage.settings import Settings, variable
 
@@ -145,6 +146,8 @@ def serve(
     """Serve until stopped, draining first. With several workers uvicorn's supervisor runs them,
     each loading the settings, and so its checks, from the environment and draining on the
     SIGTERM it forwards."""
+    # Before any connection cap is derived from it; worker processes inherit the raised limit.
+    raise_open_file_limit()
     if settings.workers > 1:
         os.environ.update(settings_environment(settings))
         # The supervisor serves nothing itself: each worker builds its app and server in

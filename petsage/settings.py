@@ -61,6 +61,34 @@ class Settings(BaseSettings):
     allowed_hosts: Annotated[list[str], NoDecode] = Field(
         default=[], description="Host names accepted in Host, comma-separated; empty: any."
     )
+    max_body_bytes: int = Field(
+        default=1_048_576,
+        ge=0,
+        description="Request body bytes allowed, declared or streamed (else 413 and close).",
+    )
+    body_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds a request has to send its whole body (else 408 and close).",
+    )
+    send_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds from a complete request until its response is sent whole (else "
+        "the connection is dropped).",
+    )
+    send_buffer_bytes: int = Field(
+        default=4 * 1_048_576,
+        ge=0,
+        description="Response bytes waiting for all slow readers together before the one "
+        "waiting longest is dropped.",
+    )
+    max_connections: int | None = Field(
+        default=None,
+        ge=1,
+        description="Open connections per process (else 503 and close); default: the open-file "
+        "limit less an eighth (at least 32) kept spare.",
+    )
 
     # Readiness checks written in Python (petsage/health/plugins.py).
     checks: Annotated[list[str], NoDecode] = Field(

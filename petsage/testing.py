@@ -11,7 +11,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,11 +69,15 @@ def _wait_until_serving(server: LiveServer, timeout: float) -> None:
 
 @contextmanager
 def running_server(
-    *options: str, env: Mapping[str, str] | None = None, start_timeout: float = 30.0
+    *options: str,
+    env: Mapping[str, str] | None = None,
+    start_timeout: float = 30.0,
+    wrapper: Sequence[str] = (),
 ) -> Iterator[LiveServer]:
     """Run ``python -m petsage serve --port <free> *options`` until the block ends.
 
-    ``env`` is added to the current environment. The block starts once the smoke test answers.
+    ``env`` is added to the current environment; ``wrapper`` is a command that runs the server,
+    such as ``("prlimit", "--nofile=256:256")``. The block starts once the smoke test answers.
     Unless ``env`` (or the environment) sets ``PETSAGE_DRAIN_SECONDS``, the server stops with no
     drain: a test about the drain says how long it wants.
     """
@@ -83,7 +87,7 @@ def running_server(
         log_path = Path(tmp, "server.log")
         with log_path.open("wb") as log:
             process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                [sys.executable, "-m", "petsage", "serve", "--port", str(port), *options],
+                [*wrapper, sys.executable, "-m", "petsage", "serve", "--port", str(port), *options],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env=environment,

@@ -3,43 +3,60 @@
 Every request is held to a header size, a header count, a request-target length, a deadline to
 finish its header section, and RFC 9112's ``Host`` rules; what fails is answered with problem+json
 and the connection closed, before the app sees anything. uvicorn's own 400 for bytes that are not
-HTTP/1.x is answered the same way instead of text/plain.
+HTTP/1.x is answered the same way instead of text/plain. A body is held to a size and a deadline,
+a response to a deadline for the client to read it, and the process to a number of connections
+(``capacity``).
 
 uvicorn's ``timeout_keep_alive`` runs only from a response to the first byte of the next request:
-nothing bounds a connection before its first request, or while its headers drip in (slowloris).
+nothing bounds a connection before its first request, or while its headers drip in (slowloris),
+or while its body does, or while its client does not read.
 
 Relies on (uvicorn ``~=0.54.0``, httptools): ``HttpToolsProtocol``'s connection and parser
 callbacks, overridden with their signatures (``connection_made``, ``connection_lost``,
 ``data_received``, ``on_message_begin``, ``on_url``, ``on_header``, ``on_headers_complete``,
-``on_body``, ``on_response_complete``) and ``send_400_response(msg)``, through which
-``data_received`` answers every parser error, an exception raised from a callback included; the
-attributes it reads: ``parser`` (``get_http_version``), ``url``, ``headers``, ``transport``,
-``flow`` (``pause_reading``), ``pipeline``, ``cycle`` (``more_body``, ``response_started``,
-``response_complete``, ``disconnected``), ``timeout_keep_alive_task`` (set once a keep-alive
-response is done), ``server_state.default_headers``, ``loop``, ``logger``, ``client``; and the
-module's ``STATUS_LINE``. ``tests/unit/test_protocol_seams.py`` reads those names from this
-module's source and fails when a stock protocol lacks one or an override's signature differs;
-``tests/live/test_malformed_input.py`` and ``tests/live/test_slow_clients.py`` fail when the
-behaviour changes.
+``on_body``, ``on_response_complete``, ``pause_writing``, ``resume_writing``,
+``_start_asgi_task``) and ``send_400_response(msg)``, through which ``data_received`` answers
+every parser error, an exception raised from a callback included; the attributes it reads:
+``parser`` (``get_http_version``), ``url``, ``headers``, ``transport``, ``flow``
+(``pause_reading``), ``pipeline``, ``cycle`` (a ``RequestResponseCycle``: ``more_body``,
+``response_started``, ``response_complete``, ``disconnected``), ``timeout_keep_alive_task`` (set
+once a keep-alive response is done), ``server_state.default_headers`` and
+``server_state.connections``, ``loop``, ``logger``, ``client``; and the module's ``STATUS_LINE``.
+``tests/unit/test_protocol_seams.py`` reads those names from this module's source and fails when a
+stock protocol lacks one or an override's signature differs; ``tests/live/test_malformed_input.py``,
+``tests/live/test_slow_clients.py``, ``tests/live/test_bodies.py`` and
+``tests/live/test_connection_cap.py`` fail when the behaviour changes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, NoReturn
 
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+from uvicorn._types import ASGI3Application
+from uvicorn.protocols.http.httptools_impl import (
+    STATUS_LINE,
+    HttpToolsProtocol,
+    RequestResponseCycle,
+)
 
+from petsage.protocol.capacity import CapWarning, SlowReaders, evict_longest_waiting, soft_cap
+from petsage.protocol.descriptors import default_max_connections, open_file_limit
 from petsage.protocol.hosts import host_name, is_allowed
 from petsage.settings import Settings
 
 _NOT_HTTP = "The request is not valid HTTP/1.1."
 # RFC 3986 §2.1: "%" is always followed by two hex digits; httptools lets anything through.
 _BAD_PERCENT = re.compile(rb"%(?![0-9A-Fa-f]{2})")
+_END_OF_AUTHORITY = re.compile(rb"[/?#]")
+_TITLES = {413: "Content Too Large"}  # RFC 9110's name; Python 3.11 still has the old one
+_cap_warning = CapWarning(logging.getLogger("uvicorn.error"))
+_slow_readers = SlowReaders()
 
 
 @dataclass(frozen=True)
@@ -51,6 +68,11 @@ class HttpLimits:
     max_url_bytes: int
     header_timeout: float
     allowed_hosts: tuple[str, ...]
+    max_body_bytes: int
+    body_timeout: float
+    send_timeout: float
+    send_buffer_bytes: int
+    max_connections: int
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HttpLimits:
@@ -60,6 +82,11 @@ class HttpLimits:
             max_url_bytes=settings.max_url_bytes,
             header_timeout=settings.header_timeout,
             allowed_hosts=tuple(settings.allowed_hosts),
+            max_body_bytes=settings.max_body_bytes,
+            body_timeout=settings.body_timeout,
+            send_timeout=settings.send_timeout,
+            send_buffer_bytes=settings.send_buffer_bytes,
+            max_connections=settings.max_connections or default_max_connections(open_file_limit()),
         )
 
 
@@ -74,7 +101,7 @@ class _RejectedError(Exception):
 
 def problem_bytes(status: int, detail: str, extra_headers: list[tuple[bytes, bytes]]) -> bytes:
     """A complete problem+json response that closes the connection."""
-    title = HTTPStatus(status).phrase
+    title = _TITLES.get(status) or HTTPStatus(status).phrase
     body = json.dumps(
         {"type": "about:blank", "title": title, "status": status, "detail": detail}
     ).encode()
@@ -97,33 +124,58 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self.limits = limits
         self._rejection: _RejectedError | None = None
         self._header_deadline: asyncio.TimerHandle | None = None
+        self._body_deadline: asyncio.TimerHandle | None = None
+        self._send_deadline: asyncio.TimerHandle | None = None
         self._in_header_section = True
         self._header_bytes = 0
         self._header_count = 0
-        # Bytes fed since the parser last reported progress: a header name or value it is still
-        # accumulating inside httptools, which no callback shows us until it is complete.
-        self._unreported_bytes = 0
+        # Every byte of the header section so far, as read: what httptools is still accumulating
+        # (a name or value no callback has shown yet) included.
+        self._section_bytes = 0
+        self._began_in_read = False
+        self._body_bytes = 0
+        self._waiting_since: float | None = None
+        self._running_cycle: RequestResponseCycle | None = None
         # A problem found while earlier pipelined requests are still being answered waits for them.
         self._deferred_problem: bytes | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._arm_header_deadline()
+        self._waiting_since = self.loop.time()
+        if self._make_room():
+            self._arm_header_deadline()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm_header_deadline()
+        self._disarm_body_deadline()
+        self._disarm_send_deadline()
+        _slow_readers.resumed(self)
+        # uvicorn marks only the last request parsed: with pipelining, the one being answered
+        # would go on writing to the closed transport (and log a RuntimeError's traceback).
+        running = self._running_cycle
+        if running is not None and not running.response_complete:
+            running.disconnected = True
         super().connection_lost(exc)
 
+    def _start_asgi_task(self, cycle: RequestResponseCycle, app: ASGI3Application) -> None:
+        self._running_cycle = cycle
+        super()._start_asgi_task(cycle, app)
+
     def data_received(self, data: bytes) -> None:
-        if self._deferred_problem is not None:
+        if self._deferred_problem is not None or self.transport.is_closing():
             return  # the request stream is already known to be bad: nothing more is parsed
-        self._unreported_bytes += len(data)
+        self._began_in_read = False
         super().data_received(data)
-        if (
-            self._in_header_section
-            and self._header_bytes + self._unreported_bytes > self.limits.max_header_bytes
-            and not self.transport.is_closing()
-        ):
+        if not self._in_header_section or self.transport.is_closing():
+            return
+        if self._began_in_read:
+            # The section began in this read: after the last header terminator in it, if any
+            # (what precedes it belongs to the requests before).
+            end = data.rfind(b"\r\n\r\n")
+            self._section_bytes = len(data) - (end + 4 if end >= 0 else 0)
+        else:
+            self._section_bytes += len(data)
+        if self._section_bytes > self.limits.max_header_bytes:
             self._send_problem(431, "The request header section is too large.")
 
     def send_400_response(self, msg: str) -> None:
@@ -137,17 +189,15 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     # Parser callbacks.
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self._in_header_section = True
-        self._header_bytes = self._header_count = 0
+        self._in_header_section = self._began_in_read = True
+        self._header_bytes = self._header_count = self._body_bytes = 0
 
     def on_url(self, url: bytes) -> None:
-        self._unreported_bytes = 0
         super().on_url(url)
         if len(self.url) > self.limits.max_url_bytes:
             self._reject(414, "The request target is too long.")
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self._unreported_bytes = 0
         self._header_bytes += len(name) + len(value) + 4  # "name: value\r\n"
         self._header_count += 1
         if self._header_count > self.limits.max_header_count:
@@ -157,7 +207,6 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
-        self._unreported_bytes = 0
         self._in_header_section = False
         self._disarm_header_deadline()
         if self.parser.get_http_version() not in ("1.0", "1.1"):
@@ -166,17 +215,40 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self._reject(400, "The request target has an invalid percent-encoding.")
         self._check_host()
         self._check_framing()
+        has_body = self._check_body_size()
         super().on_headers_complete()
+        if has_body:
+            self._body_deadline = self.loop.call_later(
+                self.limits.body_timeout, self._body_deadline_passed
+            )
 
     def on_body(self, body: bytes) -> None:
-        self._unreported_bytes = 0
+        self._body_bytes += len(body)
+        if self._body_bytes > self.limits.max_body_bytes:
+            self._reject(413, self._too_large)
         super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        self._disarm_body_deadline()
+        super().on_message_complete()
+        self._arm_send_deadline()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
+        self._waiting_since = self.loop.time()
+        if not self.flow.write_paused:
+            # Handed over whole: the next request in flight (pipelined) gets its own deadline.
+            self._disarm_send_deadline()
+            if self._request_in_flight():
+                self._arm_send_deadline()
         if self.transport.is_closing():
             return
-        if self._deferred_problem is not None and not self.pipeline:
+        cycle = self.cycle
+        if cycle is not None and cycle.response_complete and cycle.more_body:
+            # Answered before its body arrived: keeping the connection would mean reading the
+            # rest first, and a body that never comes would hold it.
+            self.transport.close()
+        elif self._deferred_problem is not None and not self.pipeline:
             self.transport.write(self._deferred_problem)
             self.transport.close()
         elif self.timeout_keep_alive_task is not None:
@@ -191,7 +263,9 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             if self.parser.get_http_version() == "1.1":
                 self._reject(400, "An HTTP/1.1 request needs a Host header.")
             return
-        host = host_name(hosts[0])
+        # RFC 9112 §3.2.2: an absolute-form target's authority wins over Host.
+        authority = _target_authority(self.url)
+        host = host_name(hosts[0] if authority is None else authority)
         if host is None:
             self._reject(400, "The Host header is not a valid host.")
         elif not is_allowed(host, self.limits.allowed_hosts):
@@ -203,6 +277,18 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         codings = b",".join(value for name, value in self.headers if name == b"transfer-encoding")
         if codings and codings.rsplit(b",", 1)[-1].strip().lower() != b"chunked":
             self._reject(400, "The request's Transfer-Encoding does not end in chunked.")
+
+    def _check_body_size(self) -> bool:
+        """Refuse a declared length over the limit at once; whether the request has a body."""
+        lengths = [value for name, value in self.headers if name == b"content-length"]
+        if lengths and int(lengths[0]) > self.limits.max_body_bytes:
+            self._reject(413, self._too_large)
+        chunked = any(name == b"transfer-encoding" for name, _ in self.headers)
+        return chunked or bool(lengths and int(lengths[0]))
+
+    @property
+    def _too_large(self) -> str:
+        return f"The request body is larger than {self.limits.max_body_bytes} bytes."
 
     def _reject(self, status: int, detail: str) -> NoReturn:
         self._rejection = _RejectedError(status, detail)
@@ -225,6 +311,96 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self.transport.write(response)
         self.transport.close()
 
+    # Near the connection cap (petsage.protocol.capacity).
+    def _make_room(self) -> bool:
+        """Evict waiting connections near the cap, refuse this one beyond it; whether it stays."""
+        cap = self.limits.max_connections
+        open_now, evicted = len(self.connections), 0
+        if open_now > soft_cap(cap):
+            # A batch at a time, so that the search runs once per batch of new connections.
+            others = (
+                c
+                for c in self.connections
+                if isinstance(c, LimitedHttpToolsProtocol) and c is not self
+            )
+            evicted = evict_longest_waiting(others, open_now - soft_cap(cap) + cap // 50)
+        refused = open_now - evicted > cap
+        if evicted or refused:
+            _cap_warning.record(
+                open_connections=open_now - evicted, cap=cap, evicted=evicted, refused=int(refused)
+            )
+        if refused:
+            detail = "The server has too many open connections; retry shortly."
+            self.transport.write(problem_bytes(503, detail, self.server_state.default_headers))
+            self.transport.close()
+        return not refused
+
+    def waiting_since(self) -> float | None:
+        """When it began waiting for a request; None while one is in flight, or once closing."""
+        if self.transport.is_closing() or self.pipeline:
+            return None
+        if self.cycle is not None and not self.cycle.response_complete:
+            return None
+        return self._waiting_since
+
+    def evict(self) -> None:
+        self.transport.close()
+
+    # Deadlines.
+    def _body_deadline_passed(self) -> None:
+        self._body_deadline = None
+        if self.transport.is_closing():
+            return
+        if self.cycle is not None and self.cycle.response_started:
+            self.transport.close()  # answered already (on_response_complete closes it then)
+        else:
+            detail = f"The request body did not arrive within {self.limits.body_timeout:g} s."
+            self._send_problem(408, detail)
+
+    def _disarm_body_deadline(self) -> None:
+        if self._body_deadline is not None:
+            self._body_deadline.cancel()
+            self._body_deadline = None
+
+    # A response must be handed over whole (written, the write buffer drained to the kernel)
+    # within send_timeout of its request; a client that reads slowly or not at all keeps the
+    # write buffer full (paused) and loses the connection then, or sooner past the budget.
+    def _arm_send_deadline(self) -> None:
+        if self._send_deadline is None:
+            self._send_deadline = self.loop.call_later(
+                self.limits.send_timeout, self._send_deadline_passed
+            )
+
+    def _request_in_flight(self) -> bool:
+        return self.cycle is not None and not self.cycle.response_complete
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        self._arm_send_deadline()
+        _slow_readers.paused(self, self.limits.send_buffer_bytes)
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        _slow_readers.resumed(self)
+        if not self._request_in_flight():
+            self._disarm_send_deadline()
+
+    def _send_deadline_passed(self) -> None:
+        self._send_deadline = None
+        self.logger.debug("Dropped %s: it did not read its response in time", self.client)
+        self.drop()
+
+    def buffered(self) -> int:
+        return self.transport.get_write_buffer_size()
+
+    def drop(self) -> None:
+        self.transport.abort()  # close() would wait for the unread bytes to be flushed
+
+    def _disarm_send_deadline(self) -> None:
+        if self._send_deadline is not None:
+            self._send_deadline.cancel()
+            self._send_deadline = None
+
     def _arm_header_deadline(self) -> None:
         self._disarm_header_deadline()
         self._header_deadline = self.loop.call_later(
@@ -241,3 +417,11 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._header_deadline = None
         if not self.transport.is_closing():
             self.transport.close()
+
+
+def _target_authority(target: bytes) -> bytes | None:
+    """The authority of an absolute-form request target; None for any other form."""
+    if target.startswith(b"/") or target == b"*":
+        return None
+    _scheme, sep, rest = target.partition(b"://")
+    return _END_OF_AUTHORITY.split(rest, maxsplit=1)[0] if sep else None

@@ -68,6 +68,18 @@ class _PrebuiltDecorator(StarletteDecorator):  # type: ignore[misc]
         return partial(ContractResponseDecorator, produces=self.produces)
 
 
+class _BodilessRequest(ConnexionRequest):  # type: ignore[misc]
+    """A request to an operation that declares no body, so no form field and no file: Connexion's
+    parameter decorator asks for them on every request, and gets them without a read or a parse
+    (``petsage.request_path.bodies`` has refused any body already)."""
+
+    async def form(self) -> dict[str, Any]:
+        return {}
+
+    async def files(self) -> dict[str, Any]:
+        return {}
+
+
 class PrebuiltOperation(AsyncOperation):  # type: ignore[misc]
     """An ``AsyncOperation`` whose decorator chain and URI parser are built once."""
 
@@ -86,6 +98,7 @@ class PrebuiltOperation(AsyncOperation):  # type: ignore[misc]
         self._uri_parser = operation.uri_parser_class(
             operation.parameters, operation.body_definition()
         )
+        self._request_class = ConnexionRequest if operation.body_definition() else _BodilessRequest
         decorator = _PrebuiltDecorator(
             produces=operation.produces, pythonic_params=pythonic_params, jsonifier=jsonifier
         )
@@ -114,7 +127,7 @@ class PrebuiltOperation(AsyncOperation):  # type: ignore[misc]
         if self._direct_for is not None and self._direct_for(scope):
             response = await self._direct_handler()
         else:
-            request = ConnexionRequest(scope, receive, uri_parser=self._uri_parser)
+            request = self._request_class(scope, receive, uri_parser=self._uri_parser)
             response = await self._handler(request)
         await response(scope, receive, send)
 

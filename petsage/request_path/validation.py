@@ -3,7 +3,8 @@
 Connexion 3.3's ``RequestValidationOperation`` builds a URI parser and a parameter validator on
 every request, then looks at the content type and the body even when the operation declares no
 body. Parameters are validated exactly as before, by the validator in ``validator_map``; an
-operation that declares a request body keeps Connexion's whole path.
+operation that declares a request body keeps Connexion's whole path, and one that declares none
+refuses a body before any layer could wait for it (``bodies``).
 
 Relies on (connexion ``~=3.3.0``): ``RequestValidationOperation``'s constructor, its
 ``_validator_map`` (an underscore name), ``security_query_params`` and ``next_app``, and its
@@ -28,6 +29,7 @@ from connexion.middleware.request_validation import (
 from connexion.operations import AbstractOperation
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from petsage.request_path.bodies import refuse_body
 from petsage.request_path.no_arguments import only_optional_query
 
 
@@ -65,6 +67,7 @@ class PrebuiltValidationOperation(RequestValidationOperation):  # type: ignore[m
         if self._has_body:
             await super().__call__(scope, receive, send)
             return
+        refuse_body(scope)
         if self._checks_parameters and (scope["query_string"] or not self._query_decides):
             self._parameter_validator.validate(scope)
         await self.next_app(scope, receive, send)

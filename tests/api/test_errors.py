@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,8 @@ from connexion import AsyncApp
 from starlette.testclient import TestClient
 
 from petsage.request_path.parameters import ConciseParameterValidator
+from petsage.request_path.problems import add_problem_handlers
+from petsage.request_path.stack import LeanAsyncApp
 
 PROBLEM = "application/problem+json"
 
@@ -129,3 +132,53 @@ def test_unexpected_error_is_generic_500_with_traceback_only_in_log(
     assert "secret internals" not in response.text
     assert "RuntimeError" not in str(body)
     assert any(r.exc_info and "secret internals" in str(r.exc_info[1]) for r in caplog.records)
+
+
+async def add_note(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    return body, 201
+
+
+FORM_SPEC = {
+    "openapi": "3.0.3",
+    "info": {"title": "A form", "version": "1"},
+    "paths": {
+        "/notes": {
+            "post": {
+                "operationId": f"{__name__}.add_note",
+                "requestBody": {
+                    "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}}
+                },
+                "responses": {"201": {"description": "Added."}},
+            }
+        }
+    },
+}
+
+
+def test_a_client_gone_mid_body_is_one_debug_line(caplog: pytest.LogCaptureFixture) -> None:
+    """An operation that reads a form body from a client that went away logs one debug line
+    and no error or traceback (Connexion's default logs the ClientDisconnect's traceback)."""
+    app = LeanAsyncApp(__name__)
+    add_problem_handlers(app)
+    app.add_api(FORM_SPEC)
+    headers = [(b"content-type", b"application/x-www-form-urlencoded"), (b"content-length", b"9")]
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "path": "/notes", "raw_path": b"/notes", "root_path": "", "query_string": b"",
+        "headers": [(b"host", b"localhost"), *headers], "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000), "scheme": "http",
+    }  # fmt: skip
+    sent: list[dict[str, Any]] = []
+
+    async def gone() -> dict[str, Any]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    with caplog.at_level(logging.DEBUG):
+        asyncio.run(app(scope, gone, send))
+    mine = [r for r in caplog.records if "went away" in r.getMessage()]
+    assert [r.levelno for r in mine] == [logging.DEBUG]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert sent[0]["status"] == 400

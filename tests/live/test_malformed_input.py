@@ -85,6 +85,19 @@ CASES = [
     # Size and count (RFC 6585 §5: 431).
     Case("one-20-kib-header", get(b"/api/v1/smoke-test", b"X-A: " + b"a" * 20_000), (431,), True),
     Case("a-1-mib-header", get(b"/api/v1/smoke-test", b"X-A: " + b"a" * 2**20), (431,), True),
+    # An unfinished header over the limit in one write: 431 at once, not at the header timeout.
+    Case(
+        "unfinished-17-kb-header",
+        get(b"/api/v1/smoke-test")[:-2] + b"X: " + b"a" * 17_000,
+        (431,),
+        True,
+    ),
+    Case(
+        "unfinished-60-kb-header",
+        get(b"/api/v1/smoke-test")[:-2] + b"X: " + b"a" * 60_000,
+        (431,),
+        True,
+    ),
     Case("150-header-fields", get(b"/api/v1/smoke-test", *_headers(150, 1)), (431,), True),
     Case("many-small-headers-over-16-kib", get(b"/", *_headers(90, 200)), (431,), True),
     Case("99-headers-under-16-kib", get(b"/api/v1/smoke-test", *_headers(98, 100)), (200,)),
@@ -96,6 +109,29 @@ CASES = [
     Case("host-not-allowed", OK.replace(b"localhost", b"evil.example"), (400,), closes=True),
     Case("allowed-host-any-case-with-port", OK.replace(b"localhost", b"LocalHost:80"), (200,)),
     Case("allowed-subdomain-wildcard", OK.replace(b"localhost", b"api.petsage.test"), (200,)),
+    # An absolute-form target's authority is checked as Host is, and wins over it (§3.2.2).
+    Case(
+        "absolute-form-host-not-allowed",
+        get(b"http://evil.example/api/v1/smoke-test"),
+        (400,),
+        True,
+    ),
+    Case(
+        "absolute-form-userinfo",
+        get(b"http://localhost@evil.example/api/v1/smoke-test"),
+        (400,),
+        True,
+    ),
+    Case(
+        "absolute-form-allowed-with-port",
+        get(b"http://api.petsage.test:8000/api/v1/smoke-test"),
+        (200,),
+    ),
+    Case(
+        "absolute-form-allowed-over-a-host-not-allowed",
+        bare(b"GET http://localhost/api/v1/smoke-test HTTP/1.1", b"Host: evil.example"),
+        (200,),
+    ),
     # Body framing (RFC 9112 §6).
     Case(
         "content-length-and-chunked",
@@ -125,10 +161,19 @@ CASES = [
         (400,),
         closes=True,
     ),
-    Case(
-        "valid-chunked-body-on-get",
-        get(b"/api/v1/smoke-test", b"Transfer-Encoding: chunked") + b"3\r\nabc\r\n0\r\n\r\n",
+    Case(  # no body and no form parameter: nothing is parsed (Connexion would say 400 here)
+        "form-content-type-without-a-body-is-not-parsed",
+        get(
+            b"/api/v1/health/ready?exclude=memory&exclude=event-loop",
+            b"Content-Type: multipart/form-data",
+        ),
         (200,),
+    ),
+    Case(  # the operation declares no body: refused before anything waits for one
+        "chunked-body-on-get-is-refused",
+        get(b"/api/v1/smoke-test", b"Transfer-Encoding: chunked") + b"3\r\nabc\r\n0\r\n\r\n",
+        (413,),
+        closes=True,
     ),
     Case(
         "smuggled-request-behind-content-length-and-chunked",
@@ -153,6 +198,16 @@ CASES = [
         (200, 400),
         closes=True,
     ),
+    # Docs UI files (RFC 9110 §14): an unknown range unit is ignored, errors are problem+json.
+    Case(
+        "range-in-an-unknown-unit-is-ignored",
+        get(b"/api/v1/ui/index.css", b"Range: items=0-1"),
+        (200,),
+    ),
+    Case("range-in-bytes-is-served", get(b"/api/v1/ui/index.css", b"Range: bytes=0-9"), (206,)),
+    Case("range-past-the-end", get(b"/api/v1/ui/index.css", b"Range: bytes=99999-"), (416,)),
+    Case("malformed-bytes-range", get(b"/api/v1/ui/index.css", b"Range: bytes=x-y"), (400,)),
+    Case("docs-template-is-not-served", get(b"/api/v1/ui/index.j2"), (404,)),
     # Protocol confusion.
     Case("tls-client-hello", bytes.fromhex("16030100c4010000c00303") + bytes(40), (400,), True),
     Case("http2-preface", b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", (400,), closes=True),

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
 from petsage.server import settings_environment
 from petsage.settings import Settings
+
+README = Path(__file__).parents[2] / "README.md"
 
 
 def test_defaults_serve_loopback_port_8000(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,30 @@
+"""A request body sent to an operation that declares none is refused before anything reads it.
+
+Connexion's parameter handling awaits a form body whenever the content type names one, even on a
+``GET``; a body that never arrives would hold the connection. The operation answers ``413`` at once
+instead and closes the connection, whose unread body cannot be told from the next request.
+"""
+
+from __future__ import annotations
+
+from connexion.exceptions import ProblemException
+from starlette.types import Scope
+
+
+def carries_body(scope: Scope) -> bool:
+    """A ``Content-Length`` other than 0, or any ``Transfer-Encoding`` (RFC 9112 §6.3)."""
+    for name, value in scope["headers"]:
+        if name == b"transfer-encoding" or (name == b"content-length" and value.strip(b" \t0")):
+            return True
+    return False
+
+
+def refuse_body(scope: Scope) -> None:
+    """Raise a 413 problem that closes the connection when the request ``carries_body``."""
+    if carries_body(scope):
+        raise ProblemException(
+            status=413,
+            title="Content Too Large",
+            detail="This operation takes no request body.",
+            headers={"Connection": "close"},
+        )
