@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
-SPECS := openapi/petsage.yaml openapi/root.yaml
+SPECS := openapi/petsage.yaml openapi/root.yaml openapi/management.yaml
 
 .PHONY: run test lint spec-lint pytest lock clean bench bench-quick bench-profile
 

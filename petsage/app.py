@@ -2,25 +2,55 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import AsyncIterator, Sequence
 
 from connexion import AsyncApp
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import RelativeResolver
 
-from petsage.contract import API_DOCUMENT, ROOT_DOCUMENT, spec_dir
+from petsage.api import HANDLERS
+from petsage.api.metrics import METRICS_STATE
+from petsage.contract import API_DOCUMENT, MANAGEMENT_DOCUMENT, ROOT_DOCUMENT, spec_dir
 from petsage.health.config import HealthConfig, load_health_config
 from petsage.health.lifecycle import Lifecycle
 from petsage.health.runner import Registration
 from petsage.health.service import HealthService
+from petsage.health.system import EventLoopMonitor
+from petsage.metrics import HealthMetrics
 from petsage.middleware.hygiene import ResponseHygieneMiddleware
+from petsage.middleware.metrics import MetricsMiddleware
 from petsage.middleware.slashes import NoSlashRedirectMiddleware
 from petsage.request_path.jsonifier import PydanticJsonifier
 from petsage.request_path.parameters import ConciseParameterValidator
 from petsage.request_path.problems import ROUTING_DETAILS, routing_problem
 from petsage.request_path.stack import LeanAsyncApp
 from petsage.settings import Settings
+
+
+def _service_app(health: HealthService, metrics_here: bool) -> LeanAsyncApp:
+    """The Connexion app around ``health``, its error handlers and middlewares, no API yet."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: object) -> AsyncIterator[dict[str, object]]:
+        async with health.lifespan(app) as state:
+            yield {**state, METRICS_STATE: metrics_here}
+
+    app = LeanAsyncApp(
+        __name__,
+        specification_dir=spec_dir(),
+        jsonifier=PydanticJsonifier(),
+        validator_map={"parameter": ConciseParameterValidator},
+        lifespan=lifespan,
+    )
+    for status in ROUTING_DETAILS:
+        app.add_error_handler(status, routing_problem)
+    app.add_middleware(NoSlashRedirectMiddleware, position=MiddlewarePosition.BEFORE_SWAGGER)
+    # Outermost, so that they also see the error responses Connexion's exception layer writes.
+    app.add_middleware(MetricsMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    app.add_middleware(ResponseHygieneMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    return app
 
 
 def create_app(
@@ -30,28 +60,22 @@ def create_app(
     health_config: HealthConfig | None = None,
     lifecycle: Lifecycle | None = None,
     checks: Sequence[Registration] = (),
+    monitor: EventLoopMonitor | None = None,
 ) -> AsyncApp:
     """Build the ASGI app. ``validate_responses`` checks every response against the contract
     (the tests turn it on; it costs half the throughput, so production leaves it off).
 
     ``health_config`` defaults to the file ``settings.config`` names; ``lifecycle`` is how the
-    server tells readiness it is draining; ``checks`` adds readiness checks written in Python.
+    server tells readiness it is draining; ``checks`` adds readiness checks written in Python;
+    ``monitor`` is the event-loop ticker the app's lifespan runs (the management app reads it).
+    ``/metrics`` answers here unless ``settings.management_port`` moves it to the management app.
     """
     config = health_config or load_health_config(settings.config)
-    health = HealthService(config.health, lifecycle or Lifecycle(), checks)
-    app = LeanAsyncApp(
-        __name__,
-        specification_dir=spec_dir(),
-        jsonifier=PydanticJsonifier(),
-        validator_map={"parameter": ConciseParameterValidator},
-        lifespan=health.lifespan,
+    health = HealthService(
+        config.health, lifecycle or Lifecycle(), checks, monitor=monitor, observer=HealthMetrics()
     )
-    for status in ROUTING_DETAILS:
-        app.add_error_handler(status, routing_problem)
-    app.add_middleware(NoSlashRedirectMiddleware, position=MiddlewarePosition.BEFORE_SWAGGER)
-    # Outermost, so that it also covers the error responses Connexion's exception layer writes.
-    app.add_middleware(ResponseHygieneMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
-    resolver = RelativeResolver("petsage.api")
+    app = _service_app(health, metrics_here=settings.management_port is None)
+    resolver = RelativeResolver(HANDLERS)
     # The root API goes first: added after /api/v1, its catch-all mount would shadow the API.
     app.add_api(
         ROOT_DOCUMENT,
@@ -60,4 +84,33 @@ def create_app(
         swagger_ui_options=SwaggerUIOptions(swagger_ui=False),
     )
     app.add_api(API_DOCUMENT, resolver=resolver, validate_responses=validate_responses)
+    return app
+
+
+def create_management_app(
+    health_config: HealthConfig,
+    lifecycle: Lifecycle,
+    monitor: EventLoopMonitor,
+    *,
+    checks: Sequence[Registration] = (),
+    validate_responses: bool = False,
+) -> AsyncApp:
+    """The management listener's app (``openapi/management.yaml``): the health probes and
+    ``/metrics``, on its own event loop. Its health service shares the main app's lifecycle and
+    reports the lag of ``monitor``, the main event loop's ticker."""
+    health = HealthService(
+        health_config.health,
+        lifecycle,
+        checks,
+        monitor=monitor,
+        runs_monitor=False,
+        observer=HealthMetrics(),
+    )
+    app = _service_app(health, metrics_here=True)
+    app.add_api(
+        MANAGEMENT_DOCUMENT,
+        resolver=RelativeResolver(HANDLERS),
+        validate_responses=validate_responses,
+        swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),
+    )
     return app

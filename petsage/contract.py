@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ import yaml
 
 API_DOCUMENT = "petsage.yaml"
 ROOT_DOCUMENT = "root.yaml"
+MANAGEMENT_DOCUMENT = "management.yaml"
 
 
 def spec_dir() -> Path:
@@ -29,3 +31,34 @@ def load_document(name: str = API_DOCUMENT) -> dict[str, Any]:
 def base_path() -> str:
     """The path every operation of the API document is under: its first server's URL."""
     return str(load_document()["servers"][0]["url"]).rstrip("/")
+
+
+# The operations monitoring calls (smoke test, health probes, metrics) carry this tag.
+MONITORING_TAG = "System Health"
+
+
+def _monitoring_templates() -> list[str]:
+    templates = []
+    for name in (ROOT_DOCUMENT, API_DOCUMENT):
+        document = load_document(name)
+        prefix = str(document["servers"][0]["url"]).rstrip("/")
+        for path, item in document["paths"].items():
+            if any(MONITORING_TAG in operation.get("tags", ()) for operation in item.values()):
+                templates.append(prefix + path)
+    return templates
+
+
+@cache
+def _monitoring_pattern() -> re.Pattern[bytes]:
+    # A path parameter ("{check}") matches one segment, as Connexion routes it.
+    alternatives = (
+        re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+        for template in _monitoring_templates()
+    )
+    return re.compile("|".join(alternatives).encode())
+
+
+def is_monitoring_path(path: bytes) -> bool:
+    """Whether ``path`` is that of an operation tagged ``System Health`` (smoke test, health,
+    metrics) in the contract."""
+    return _monitoring_pattern().fullmatch(path) is not None

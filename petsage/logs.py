@@ -10,10 +10,8 @@ from typing import Any
 
 from uvicorn.config import LOGGING_CONFIG
 
+from petsage.contract import is_monitoring_path
 from petsage.settings import Settings
-
-_SMOKE_PATHS = frozenset({"/api/v1/smoke-test", "/api/v1/smoke_test"})
-_HEALTH_PREFIX = "/api/v1/health/"
 
 
 def _access_fields(record: logging.LogRecord) -> dict[str, Any] | None:
@@ -33,14 +31,15 @@ def _access_fields(record: logging.LogRecord) -> dict[str, Any] | None:
 
 
 class QuietProbes(logging.Filter):
-    """Drops the access-log lines of successful smoke and health requests; failures stay."""
+    """Drops the access-log lines of successful monitoring requests (smoke test, health, metrics:
+    the contract's ``System Health`` operations); failures stay."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         fields = _access_fields(record)
         if fields is None or not isinstance(fields["status"], int) or fields["status"] >= 400:
             return True
         path = str(fields["path"]).partition("?")[0]
-        return not (path in _SMOKE_PATHS or path.startswith(_HEALTH_PREFIX))
+        return not is_monitoring_path(path.encode("utf-8", "surrogateescape"))
 
 
 class JsonFormatter(logging.Formatter):

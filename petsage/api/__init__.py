@@ -1,1 +1,3 @@
 """``operationId`` targets: thin handlers, one module per tag, resolved relative to this package."""
+
+HANDLERS = __name__

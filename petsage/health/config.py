@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from petsage.health.checks import NAME_PATTERN
 
-_BUILT_IN = ("event-loop", "uptime", "memory")
+_BUILT_IN = ("shutdown", "event-loop", "uptime", "memory")
 
 Seconds = Annotated[float, Field(gt=0, le=60)]
 
