@@ -53,11 +53,15 @@ soak: $(VENV)/.run-deps
 
 # Deployment (deploy/): Debian's Chromium for the docs UI browser test, and the contract run against a
 # deployed instance with the suite's schemathesis.toml, e.g. make contract URL=https://staging.example.com/api/v1
-.PHONY: chromium contract
-pytest: chromium
+.PHONY: chromium prometheus contract
+pytest: chromium prometheus
 
 chromium:
 	tests/browser/install-chromium.sh
+
+# Debian's Prometheus and promtool for tests/metrics/ (a real scrape, promtool check metrics).
+prometheus:
+	tests/metrics/install-prometheus.sh
 
 contract: $(VENV)/.test-deps
 	@test -n "$(URL)" || { echo "usage: make contract URL=<base URL of the API, ending in /api/v1>" >&2; exit 2; }

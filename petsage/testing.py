@@ -67,18 +67,23 @@ def _wait_until_serving(server: LiveServer, timeout: float) -> None:
 
 @contextmanager
 def running_server(
-    *options: str, env: Mapping[str, str] | None = None, start_timeout: float = 30.0
+    *options: str,
+    env: Mapping[str, str] | None = None,
+    start_timeout: float = 30.0,
+    module: str = "petsage",
 ) -> Iterator[LiveServer]:
     """Run ``python -m petsage serve --port <free> *options`` until the block ends.
 
     ``env`` is added to the current environment. The block starts once the smoke test answers.
+    ``module`` runs another command line that takes ``serve --port`` (a program serving its own
+    checks with ``petsage.server.serve``, say).
     """
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="petsage-live-") as tmp:
         log_path = Path(tmp, "server.log")
         with log_path.open("wb") as log:
             process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                [sys.executable, "-m", "petsage", "serve", "--port", str(port), *options],
+                [sys.executable, "-m", module, "serve", "--port", str(port), *options],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env={**os.environ, **(env or {})},
