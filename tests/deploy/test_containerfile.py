@@ -11,7 +11,7 @@ import sys
 import urllib.parse
 from pathlib import Path
 
-from tests.deploy.conftest import CONTAINERFILE, ROOT, api_paths, container, containerfile
+from tests.deploy.conftest import CONTAINERFILE, ROOT, api_paths, container_port, containerfile
 
 HADOLINT = Path(sys.executable).with_name("hadolint")
 
@@ -101,8 +101,7 @@ def test_image_serves_on_every_interface_at_the_exposed_port() -> None:
     env = containerfile().envs
     assert env["PETSAGE_HOST"] == "0.0.0.0"
     assert _only("EXPOSE") == env["PETSAGE_PORT"]
-    (http_port,) = container()["ports"]
-    assert int(env["PETSAGE_PORT"]) == http_port["containerPort"]
+    assert int(env["PETSAGE_PORT"]) == container_port("http")["containerPort"]
     assert json.loads(_only("ENTRYPOINT")) + json.loads(_only("CMD")) == ["petsage", "serve"]
 
 
