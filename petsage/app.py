@@ -29,8 +29,9 @@ from petsage.request_path.stack import LeanAsyncApp
 from petsage.settings import Settings
 
 
-def _service_app(health: HealthService, metrics_here: bool) -> LeanAsyncApp:
-    """The Connexion app around ``health``, its error handlers and middlewares, no API yet."""
+def _service_app(health: HealthService, *, counted: bool, metrics_here: bool) -> LeanAsyncApp:
+    """The Connexion app around ``health``, its error handlers and middlewares, no API yet;
+    ``counted``: requests are counted; ``metrics_here``: ``/metrics`` answers."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: object) -> AsyncIterator[dict[str, object]]:
@@ -48,7 +49,8 @@ def _service_app(health: HealthService, metrics_here: bool) -> LeanAsyncApp:
         app.add_error_handler(status, routing_problem)
     app.add_middleware(NoSlashRedirectMiddleware, position=MiddlewarePosition.BEFORE_SWAGGER)
     # Outermost, so that they also see the error responses Connexion's exception layer writes.
-    app.add_middleware(MetricsMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    if counted:
+        app.add_middleware(MetricsMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_middleware(ResponseHygieneMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
     return app
 
@@ -68,13 +70,19 @@ def create_app(
     ``health_config`` defaults to the file ``settings.config`` names; ``lifecycle`` is how the
     server tells readiness it is draining; ``checks`` adds readiness checks written in Python;
     ``monitor`` is the event-loop ticker the app's lifespan runs (the management app reads it).
-    ``/metrics`` answers here unless ``settings.management_port`` moves it to the management app.
+    ``/metrics`` answers here unless ``settings.management_port`` moves it to the management app
+    or ``settings.metrics`` is off.
     """
     config = health_config or load_health_config(settings.config)
+    observer = HealthMetrics() if settings.metrics else None
     health = HealthService(
-        config.health, lifecycle or Lifecycle(), checks, monitor=monitor, observer=HealthMetrics()
+        config.health, lifecycle or Lifecycle(), checks, monitor=monitor, observer=observer
     )
-    app = _service_app(health, metrics_here=settings.management_port is None)
+    app = _service_app(
+        health,
+        counted=settings.metrics,
+        metrics_here=settings.metrics and settings.management_port is None,
+    )
     resolver = RelativeResolver(HANDLERS)
     # The root API goes first: added after /api/v1, its catch-all mount would shadow the API.
     app.add_api(
@@ -93,20 +101,21 @@ def create_management_app(
     monitor: EventLoopMonitor,
     *,
     checks: Sequence[Registration] = (),
+    metrics: bool = True,
     validate_responses: bool = False,
 ) -> AsyncApp:
     """The management listener's app (``openapi/management.yaml``): the health probes and
-    ``/metrics``, on its own event loop. Its health service shares the main app's lifecycle and
-    reports the lag of ``monitor``, the main event loop's ticker."""
+    ``/metrics`` (unless ``metrics`` is off), on its own event loop. Its health service shares
+    the main app's lifecycle and reports the lag of ``monitor``, the main event loop's ticker."""
     health = HealthService(
         health_config.health,
         lifecycle,
         checks,
         monitor=monitor,
         runs_monitor=False,
-        observer=HealthMetrics(),
+        observer=HealthMetrics() if metrics else None,
     )
-    app = _service_app(health, metrics_here=True)
+    app = _service_app(health, counted=metrics, metrics_here=metrics)
     app.add_api(
         MANAGEMENT_DOCUMENT,
         resolver=RelativeResolver(HANDLERS),

@@ -155,7 +155,9 @@ def draining_server(
         management = ManagementListener(
             uvicorn_config(
                 settings,
-                create_management_app(health_config, lifecycle, monitor, checks=checks),
+                create_management_app(
+                    health_config, lifecycle, monitor, checks=checks, metrics=settings.metrics
+                ),
                 management=True,
             )
         )

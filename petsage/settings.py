@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     )
     log_level: LogLevel = Field(default="info", description="Lowest level written to the log.")
 
+    metrics: bool = Field(
+        default=True,
+        description="Count requests and checks and serve /metrics (false: neither; /metrics 404).",
+    )
+
     # Health checks, drain and logs.
     config: Path | None = Field(
         default=None, description="TOML file with the health checks (none: built-in checks only)."

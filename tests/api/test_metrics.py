@@ -151,3 +151,10 @@ def test_the_management_app_serves_metrics_and_the_main_one_then_404s() -> None:
     )
     with management.test_client() as client:
         assert client.get("/metrics").status_code == 200
+
+
+def test_metrics_off_serves_no_metrics() -> None:
+    """PETSAGE_METRICS=false: /metrics is a declared 404 problem and the API still answers."""
+    with create_app(Settings(metrics=False), validate_responses=True).test_client() as client:
+        assert_problem(client.get("/metrics"), 404, "Not Found")
+        assert client.get("/api/v1/smoke-test").status_code == 200
