@@ -96,5 +96,13 @@ bench-quick: $(BENCH_DEPS) ## the same, a few seconds per scenario (results in t
 	bench/install-wrk.sh
 	$(PEER_VENV)/bin/python bench/run.py --quick --out test-artifacts/bench
 
+# Not part of `make test`: fresh-connection probes while 2,000 keep-alive clients saturate the main
+# port, and the metrics' CPU cost per request (bench/results/starvation.json and .md).
+.PHONY: bench-starvation
+bench-starvation: $(SERVICE_VENV)/.installed
+	bench/install-wrk.sh
+	bench/install-h2load.sh
+	$(SERVICE_VENV)/bin/python bench/starvation.py
+
 clean:
 	rm -rf $(VENV) $(SERVICE_VENV) $(PEER_VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -8,9 +8,22 @@ metrics, so it stays free; liveness still reports the main loop's lag (read from
 
 from __future__ import annotations
 
+import gc
+import sys
 import threading
 
 import uvicorn
+
+# This thread answers only when it holds the GIL, and a saturated main thread holds it between
+# switches. CPython's default switch interval, 5 ms, is paid at every wake-up of this loop (a
+# request wakes it several times), which put its probes at a p99 of about 300 ms under load; the
+# interval only matters while a thread waits, so the main thread pays for it only when this one
+# has work.
+SWITCH_INTERVAL = 0.001
+# The longest GIL holds left are the main thread's full garbage collections (100 ms and more with
+# thousands of connections open, and run every second or so under load): run a tenth as often.
+# Young objects are still collected as before; only the oldest generation waits longer.
+OLDEST_GENERATION_EVERY = 100
 
 
 class ManagementListener:
@@ -24,6 +37,9 @@ class ManagementListener:
         self._thread = threading.Thread(target=self._serve, name="petsage-management", daemon=True)
 
     def start(self) -> None:
+        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
+        young, middle, oldest = gc.get_threshold()
+        gc.set_threshold(young, middle, max(oldest, OLDEST_GENERATION_EVERY))
         self._thread.start()
 
     def stop(self) -> None:

@@ -8,6 +8,7 @@ own shutdown stops accepting and gives in-flight requests ``graceful_timeout`` s
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -96,7 +97,13 @@ class DrainingServer(uvicorn.Server):
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
-        if self.management is not None and self.started:
+        if not self.started:
+            return
+        # What start-up built (the contract, its validators, the handlers) lives as long as the
+        # process: frozen, a full collection no longer walks it.
+        gc.collect()
+        gc.freeze()
+        if self.management is not None:
             self.management.start()
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
