@@ -8,7 +8,10 @@
    went before the management listener). A failure is no 200 within the probe's timeout.
 2. The metrics' CPU cost. The same server with PETSAGE_METRICS true and false, interleaved rounds:
    h2load sends a fixed number of smoke tests; the server's CPU time (utime + stime from
-   /proc/PID/stat) over them, per request. Target: metrics cost at most 10 % more.
+   /proc/PID/stat) over them, per request. Target: metrics cost at most 10 % more. On a shared
+   machine that figure moves with the neighbours, so the app layer's own CPU per request, in
+   process (bench/inprocess.py, best of 5), is given for both too: the difference is what the
+   metrics add to each request.
 
 Writes bench/results/starvation.json and starvation.md.
 """
@@ -16,6 +19,7 @@ Writes bench/results/starvation.json and starvation.md.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import socket
@@ -28,6 +32,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from inprocess import measure
 from servers import ROOT, ServerSpec, free_port, start
 from wrk import LOAD_CORE, parse
 
@@ -213,7 +218,11 @@ def metrics_cost(bin_dir: Path, requests: int, rounds: int) -> dict[str, object]
             samples[mode].append(spent / requests * 1e6)
     del os.environ["PETSAGE_METRICS"]
     on, off = statistics.median(samples["on"]), statistics.median(samples["off"])
+    app_on, app_off = _in_process(rounds)
     return {
+        "in_process_us": {"on": round(app_on, 2), "off": round(app_off, 2)},
+        "in_process_added_us": round(app_on - app_off, 2),
+        "in_process_added_of_server_cpu": round((app_on - app_off) / off, 4),
         "requests_per_round": requests,
         "rounds": rounds,
         "cpu_us_per_request": {
@@ -225,6 +234,20 @@ def metrics_cost(bin_dir: Path, requests: int, rounds: int) -> dict[str, object]
         "target_overhead": 0.10,
         "met": on / off - 1 <= 0.10,
     }
+
+
+def _in_process(rounds: int) -> tuple[float, float]:
+    """The app layer's CPU per smoke test in process, metrics on and off (the best rounds)."""
+    from petsage.app import create_app
+    from petsage.settings import Settings
+
+    best = {True: float("inf"), False: float("inf")}
+    for _ in range(rounds):
+        for metrics in (True, False):
+            app = create_app(Settings(metrics=metrics))
+            result = asyncio.run(measure(app, 20_000, "/api/v1/smoke-test"))
+            best[metrics] = min(best[metrics], result["cpu_us"])
+    return best[True], best[False]
 
 
 def _markdown(result: dict[str, Any]) -> str:
@@ -264,6 +287,12 @@ def _markdown(result: dict[str, Any]) -> str:
         f"Overhead: {cost['overhead_ratio']:.1%} (target <= 10 %: "
         f"{'met' if cost['met'] else 'not met'}).",
         "",
+        "The app layer alone, in process (best of the rounds, 20,000 requests each): "
+        f"{cost['in_process_us']['on']} µs with metrics, {cost['in_process_us']['off']} µs "
+        f"without: the metrics add {cost['in_process_added_us']} µs a request, "
+        f"{cost['in_process_added_of_server_cpu']:.1%} of the server's CPU per request "
+        "without them.",
+        "",
     ]
     return "\n".join(lines)
 
@@ -274,7 +303,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--connections", type=int, default=2000)
     parser.add_argument("--requests", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     options = parser.parse_args()
     RAW.mkdir(parents=True, exist_ok=True)
     # The probers and the load share the load core: core 0 is the server's alone.

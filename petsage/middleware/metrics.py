@@ -45,21 +45,14 @@ class MetricsMiddleware:
         finally:
             IN_FLIGHT.dec()
             elapsed = time.perf_counter() - started
-            operation = routed_operation(extensions) or UNMATCHED
-            method = method_label(scope["method"])
-            self._duration(operation, method).observe(elapsed)
-            self._counter(operation, method, status).inc()
-
-    def _counter(self, operation: str, method: str, status: int) -> Counter:
-        key = (operation, method, status)
-        counter = self._counters.get(key)
-        if counter is None:
-            counter = self._counters[key] = REQUESTS.labels(operation, method, str(status))
-        return counter
-
-    def _duration(self, operation: str, method: str) -> Histogram:
-        key = (operation, method)
-        histogram = self._durations.get(key)
-        if histogram is None:
-            histogram = self._durations[key] = REQUEST_DURATION.labels(operation, method)
-        return histogram
+            # Inline rather than in helpers: this runs on every request (bench/starvation.py).
+            labels = (routed_operation(extensions) or UNMATCHED, method_label(scope["method"]))
+            histogram = self._durations.get(labels)
+            if histogram is None:
+                histogram = self._durations[labels] = REQUEST_DURATION.labels(*labels)
+            histogram.observe(elapsed)
+            key = (*labels, status)
+            counter = self._counters.get(key)
+            if counter is None:
+                counter = self._counters[key] = REQUESTS.labels(*labels, str(status))
+            counter.inc()
