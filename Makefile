@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
-SPECS := openapi/petsage.yaml openapi/root.yaml
+SPECS := openapi/petsage.yaml openapi/root.yaml openapi/management.yaml
 
 .PHONY: run test check lint spec-lint pytest lock clean bench bench-quick bench-profile bench-datastores attack
 
@@ -70,8 +70,8 @@ soak: $(VENV)/.run-deps
 
 # Deployment (deploy/): Debian's Chromium for the docs UI browser test, and the contract run against a
 # deployed instance with the suite's schemathesis.toml, e.g. make contract URL=https://staging.example.com/api/v1
-.PHONY: chromium contract
-pytest: chromium
+.PHONY: chromium prometheus contract
+pytest: chromium prometheus
 
 chromium:
 	tests/browser/install-chromium.sh
@@ -82,6 +82,10 @@ pytest: services
 
 services:
 	tests/services/install-services.sh
+
+# Debian's Prometheus and promtool for tests/metrics/ (a real scrape, promtool check metrics).
+prometheus:
+	tests/metrics/install-prometheus.sh
 
 contract: $(VENV)/.test-deps
 	@test -n "$(URL)" || { echo "usage: make contract URL=<base URL of the API, ending in /api/v1>" >&2; exit 2; }
@@ -136,6 +140,13 @@ bench-quick: $(BENCH_DEPS) ## the same, a few seconds per scenario (results in t
 # Readiness latency with a real PostgreSQL and Redis checked, cached and not, and each failure's output.
 bench-datastores: $(VENV)/.test-deps services
 	$(BIN)/python bench/datastores.py --requests 2000
+
+# Not part of `make test`: fresh-connection probes while 2,000 keep-alive clients saturate the main
+# port, and the metrics' CPU cost per request (bench/results/starvation.json and .md).
+.PHONY: bench-starvation
+bench-starvation: $(SERVICE_VENV)/.installed
+	bench/install-load-tools.sh
+	$(SERVICE_VENV)/bin/python bench/starvation.py
 
 clean:
 	rm -rf $(VENV) $(SERVICE_VENV) $(PEER_VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import AsyncIterator, Sequence
 from functools import partial
 
 from connexion import AsyncApp
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 
-from petsage.contract import API_DOCUMENT, ROOT_DOCUMENT, base_path, load_document, spec_dir
+from petsage.api.metrics import METRICS_STATE
+from petsage.contract import (
+    API_DOCUMENT,
+    MANAGEMENT_DOCUMENT,
+    ROOT_DOCUMENT,
+    base_path,
+    load_document,
+    spec_dir,
+)
 from petsage.health.config import HealthConfig, load_health_config
 from petsage.health.lifecycle import Lifecycle
 from petsage.health.runner import Registration
 from petsage.health.service import HealthService
+from petsage.health.system import EventLoopMonitor
+from petsage.metrics import HealthMetrics
 from petsage.middleware.access_log import AccessLogMiddleware
 from petsage.middleware.contract import ContractDocumentsMiddleware
 from petsage.middleware.docs_assets import DocsAssetsMiddleware
 from petsage.middleware.draining import CloseWhileDrainingMiddleware
 from petsage.middleware.hygiene import ResponseHygieneMiddleware
+from petsage.middleware.metrics import MetricsMiddleware
 from petsage.middleware.slashes import NoSlashRedirectMiddleware
 from petsage.request_path.jsonifier import PydanticJsonifier
 from petsage.request_path.parameters import ConciseParameterValidator
@@ -28,6 +40,40 @@ from petsage.request_path.stack import MIDDLEWARES, LeanAsyncApp
 from petsage.settings import Settings
 
 
+def _service_app(
+    health: HealthService, *, log_probes: bool, counted: bool, metrics_here: bool
+) -> LeanAsyncApp:
+    """The Connexion app around ``health``, its error handlers and middlewares, no API yet;
+    ``counted``: requests are counted; ``metrics_here``: ``/metrics`` answers."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: object) -> AsyncIterator[dict[str, object]]:
+        async with health.lifespan(app) as state:
+            yield {**state, METRICS_STATE: metrics_here}
+
+    app = LeanAsyncApp(
+        __name__,
+        # Outermost, around Connexion's own error layers: it sees every response PetSage sends.
+        middlewares=[partial(AccessLogMiddleware, log_probes=log_probes), *MIDDLEWARES],
+        specification_dir=spec_dir(),
+        jsonifier=PydanticJsonifier(),
+        validator_map={"parameter": ConciseParameterValidator},
+        lifespan=lifespan,
+    )
+    add_problem_handlers(app)
+    app.add_middleware(NoSlashRedirectMiddleware, position=MiddlewarePosition.BEFORE_SWAGGER)
+    # Outside Connexion's exception layer, so that they also see the error responses it writes.
+    if counted:
+        app.add_middleware(MetricsMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    app.add_middleware(ResponseHygieneMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    app.add_middleware(
+        CloseWhileDrainingMiddleware,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        lifecycle=health.lifecycle,
+    )
+    return app
+
+
 def create_app(
     settings: Settings,
     *,
@@ -35,39 +81,33 @@ def create_app(
     health_config: HealthConfig | None = None,
     lifecycle: Lifecycle | None = None,
     checks: Sequence[Registration] = (),
+    monitor: EventLoopMonitor | None = None,
 ) -> AsyncApp:
     """Build the ASGI app. ``validate_responses`` checks every response against the contract
     (the tests turn it on; it costs half the throughput, so production leaves it off).
 
     ``health_config`` defaults to the file ``settings.config`` names; ``lifecycle`` is how the
-    server tells readiness it is draining; ``checks`` adds readiness checks written in Python.
+    server tells readiness it is draining; ``checks`` adds readiness checks written in Python;
+    ``monitor`` is the event-loop ticker the app's lifespan runs (the management app reads it).
+    ``/metrics`` answers here unless ``settings.management_port`` moves it to the management app
+    or ``settings.metrics`` is off.
     """
     config = health_config or load_health_config(settings.config)
-    lifecycle = lifecycle or Lifecycle()
-    health = HealthService(config.health, lifecycle, checks)
-    app = LeanAsyncApp(
-        __name__,
-        # Outermost, around Connexion's own error layers: it sees every response PetSage sends.
-        middlewares=[partial(AccessLogMiddleware, log_probes=settings.log_probes), *MIDDLEWARES],
-        specification_dir=spec_dir(),
-        jsonifier=PydanticJsonifier(),
-        validator_map={"parameter": ConciseParameterValidator},
-        lifespan=health.lifespan,
+    observer = HealthMetrics() if settings.metrics else None
+    health = HealthService(
+        config.health, lifecycle or Lifecycle(), checks, monitor=monitor, observer=observer
     )
-    add_problem_handlers(app)
+    app = _service_app(
+        health,
+        log_probes=settings.log_probes,
+        counted=settings.metrics,
+        metrics_here=settings.metrics and settings.management_port is None,
+    )
     before_docs = MiddlewarePosition.BEFORE_SWAGGER
-    app.add_middleware(NoSlashRedirectMiddleware, position=before_docs)
     # The contract as written; Connexion's docs layer serves only Swagger UI, which reads it.
     app.add_middleware(ContractDocumentsMiddleware, position=before_docs)
     # Connexion's default Swagger UI path.
     app.add_middleware(DocsAssetsMiddleware, position=before_docs, prefix=base_path() + "/ui/")
-    # Outermost, so that it also covers the error responses Connexion's exception layer writes.
-    app.add_middleware(ResponseHygieneMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
-    app.add_middleware(
-        CloseWhileDrainingMiddleware,
-        position=MiddlewarePosition.BEFORE_EXCEPTION,
-        lifecycle=lifecycle,
-    )
     resolver = ControllerResolver()
     # Each document parsed once with the C loader (Connexion parses a file with PyYAML's
     # pure-Python one); neither has a $ref to another file, so a dict resolves like the file.
@@ -83,5 +123,37 @@ def create_app(
         resolver=resolver,
         validate_responses=validate_responses,
         swagger_ui_options=SwaggerUIOptions(serve_spec=False),
+    )
+    return app
+
+
+def create_management_app(
+    health_config: HealthConfig,
+    lifecycle: Lifecycle,
+    monitor: EventLoopMonitor,
+    *,
+    checks: Sequence[Registration] = (),
+    metrics: bool = True,
+    log_probes: bool = False,
+    validate_responses: bool = False,
+) -> AsyncApp:
+    """The management listener's app (``openapi/management.yaml``): the health probes and
+    ``/metrics`` (unless ``metrics`` is off), on its own event loop. Its health service shares
+    the main app's lifecycle and reports the lag of ``monitor``, the main event loop's ticker."""
+    health = HealthService(
+        health_config.health,
+        lifecycle,
+        checks,
+        monitor=monitor,
+        runs_monitor=False,
+        observer=HealthMetrics() if metrics else None,
+    )
+    app = _service_app(health, log_probes=log_probes, counted=metrics, metrics_here=metrics)
+    # A path: its operations are $refs into petsage.yaml and root.yaml, resolved beside it.
+    app.add_api(
+        MANAGEMENT_DOCUMENT,
+        resolver=ControllerResolver(),
+        validate_responses=validate_responses,
+        swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),
     )
     return app

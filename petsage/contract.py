@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ import yaml
 
 API_DOCUMENT = "petsage.yaml"
 ROOT_DOCUMENT = "root.yaml"
+MANAGEMENT_DOCUMENT = "management.yaml"
 
 
 def spec_dir() -> Path:
@@ -34,3 +36,44 @@ def base_path(name: str = API_DOCUMENT) -> str:
 def load_text(name: str = API_DOCUMENT) -> bytes:
     """One document of the contract, byte for byte."""
     return (spec_dir() / name).read_bytes()
+
+
+# The operations monitoring calls (smoke test, health probes, metrics) carry this tag.
+MONITORING_TAG = "System Health"
+
+
+def _monitoring_operations() -> list[tuple[str, dict[str, Any]]]:
+    # (path under its document's base path, operation) of every operation with the tag.
+    return [
+        (base_path(name) + path, operation)
+        for name in (ROOT_DOCUMENT, API_DOCUMENT)
+        for path, item in load_document(name)["paths"].items()
+        for operation in item.values()
+        if MONITORING_TAG in operation.get("tags", ())
+    ]
+
+
+def monitoring_operation_ids() -> frozenset[str]:
+    """The ``operationId`` of every operation tagged ``System Health`` (smoke test, health,
+    metrics): what monitoring calls every few seconds."""
+    return frozenset(operation["operationId"] for _, operation in _monitoring_operations())
+
+
+def _monitoring_templates() -> list[str]:
+    return list(dict.fromkeys(path for path, _ in _monitoring_operations()))
+
+
+@cache
+def _monitoring_pattern() -> re.Pattern[bytes]:
+    # A path parameter ("{check}") matches one segment, as Connexion routes it.
+    alternatives = (
+        re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+        for template in _monitoring_templates()
+    )
+    return re.compile("|".join(alternatives).encode())
+
+
+def is_monitoring_path(path: bytes) -> bool:
+    """Whether ``path`` is that of an operation tagged ``System Health`` (smoke test, health,
+    metrics) in the contract."""
+    return _monitoring_pattern().fullmatch(path) is not None

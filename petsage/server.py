@@ -18,15 +18,21 @@ whole no longer drains:
 - ``uvicorn.supervisors.multiprocess.Process``: ``Multiprocess`` builds every worker through that
   module-level name, and a worker runs ``self.server``, a property caching its ``Server`` in
   ``self._server``. ``serve`` points the name at ``DrainingWorker``, whose ``server`` fills
-  ``_server`` with a ``DrainingServer``.
+  ``_server`` with a ``DrainingServer``; its ``join()`` (after which ``self.process.pid`` names
+  the exited worker) is extended to drop that worker's live metrics files.
+- ``uvicorn.Server.startup(sockets)`` and ``shutdown(sockets)``, awaited by ``Server.serve``
+  around the main loop: the management listener starts once this server listens and stops after
+  it has stopped.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import signal
+import socket
 import sys
 import time
 from collections.abc import Sequence
@@ -39,12 +45,15 @@ from connexion import AsyncApp
 from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess, multiprocess
 
-from petsage.app import create_app
+from petsage.app import create_app, create_management_app
 from petsage.health.config import HealthConfig, load_health_config
 from petsage.health.lifecycle import Lifecycle
 from petsage.health.plugins import load_checks
 from petsage.health.runner import Registration
+from petsage.health.system import EventLoopMonitor
 from petsage.logs import log_config
+from petsage.management import ManagementListener
+from petsage.metrics import DRAINING, multiprocess_directory, worker_exited
 from petsage.protocol.descriptors import raise_open_file_limit
 from petsage.protocol.limits import HttpLimits, LimitedHttpToolsProtocol
 from petsage.settings import Settings, variable
@@ -61,16 +70,21 @@ def settings_environment(settings: Settings) -> dict[str, str]:
     }
 
 
-def uvicorn_config(settings: Settings, app: AsyncApp | str) -> uvicorn.Config:
+def uvicorn_config(
+    settings: Settings, app: AsyncApp | str, *, management: bool = False
+) -> uvicorn.Config:
     """The one place uvicorn is configured: httptools and uvloop, lifespan on so a contract that
-    does not bind to its handlers fails at startup rather than as 500s, no ``server`` header."""
+    does not bind to its handlers fails at startup rather than as 500s, no ``server`` header.
+
+    ``management``: for the management listener, on ``settings.management_port``, logging through
+    the configuration the main server set up."""
     return uvicorn.Config(
         app,
         host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
+        port=settings.management_port or 0 if management else settings.port,
+        workers=1 if management else settings.workers,
         log_level=settings.log_level,
-        log_config=log_config(settings),
+        log_config=None if management else log_config(settings),
         access_log=False,  # petsage.middleware.access_log writes one line per response instead
         # httptools with bounds on each request; a partial of a module-level class pickles into
         # every worker process, and uvicorn only ever calls it like the class.
@@ -86,18 +100,43 @@ def uvicorn_config(settings: Settings, app: AsyncApp | str) -> uvicorn.Config:
 
 
 class DrainingServer(uvicorn.Server):
-    """uvicorn's server with a drain between the stop signal and the shutdown."""
+    """uvicorn's server with a drain between the stop signal and the shutdown, and the
+    management listener (if any) serving from the moment this one listens until it has stopped."""
 
-    def __init__(self, config: uvicorn.Config, lifecycle: Lifecycle, drain_seconds: float) -> None:
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        lifecycle: Lifecycle,
+        drain_seconds: float,
+        management: ManagementListener | None = None,
+    ) -> None:
         super().__init__(config)
         self.lifecycle = lifecycle
         self.drain_seconds = drain_seconds
+        self.management = management
         self._drain_ends: float | None = None
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if not self.started:
+            return
+        # What start-up built (the contract, its validators, the handlers) lives as long as the
+        # process: frozen, a full collection no longer walks it.
+        gc.collect()
+        gc.freeze()
+        if self.management is not None:
+            self.management.start()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().shutdown(sockets)
+        if self.management is not None:
+            await asyncio.to_thread(self.management.stop)
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         if self._drain_ends is None and not self.should_exit:
             # In the signal handler only flags are set; the main loop's tick acts on them.
             self.lifecycle.draining = True
+            DRAINING.set(1)
             self._drain_ends = time.monotonic() + self.drain_seconds
             logger.info(
                 "Received %s: readiness fails; draining for %g s",
@@ -120,18 +159,35 @@ def draining_server(
     health_config: HealthConfig | None = None,
     checks: Sequence[Registration] | None = None,
 ) -> DrainingServer:
-    """The app and the server of one process, sharing one ``Lifecycle``. ``checks`` default to
-    those ``settings.checks`` and the entry points name (a worker loads its own)."""
-    lifecycle = Lifecycle()
-    config = health_config or load_health_config(settings.config)
+    """The app and the server of one process, and its management listener when
+    ``settings.management_port`` is set, sharing one ``Lifecycle``. ``checks`` default to those
+    ``settings.checks`` and the entry points name (a worker loads its own)."""
+    health_config = health_config or load_health_config(settings.config)
     if checks is None:
-        checks = load_checks(settings.checks, taken=config.check_names)
-    app = create_app(settings, health_config=config, lifecycle=lifecycle, checks=checks)
-    return DrainingServer(uvicorn_config(settings, app), lifecycle, settings.drain_seconds)
+        checks = load_checks(settings.checks, taken=health_config.check_names)
+    lifecycle, monitor = Lifecycle(), EventLoopMonitor()
+    app = create_app(
+        settings, health_config=health_config, lifecycle=lifecycle, checks=checks, monitor=monitor
+    )
+    config = uvicorn_config(settings, app)
+    management = None
+    if settings.management_port is not None:
+        # The main app's lifespan runs the main loop's ticker; the management app reads it.
+        management = ManagementListener(
+            uvicorn_config(
+                settings,
+                create_management_app(
+                    health_config, lifecycle, monitor, checks=checks, metrics=settings.metrics
+                ),
+                management=True,
+            )
+        )
+    return DrainingServer(config, lifecycle, settings.drain_seconds, management)
 
 
 class DrainingWorker(multiprocess.Process):
-    """A worker of uvicorn's supervisor that serves with the drain, built from the environment."""
+    """A worker of uvicorn's supervisor that serves with the drain, built from the environment;
+    once it has stopped (even killed), its live gauges leave the metrics' totals."""
 
     @property
     def server(self) -> uvicorn.Server:
@@ -139,27 +195,39 @@ class DrainingWorker(multiprocess.Process):
             self._server = draining_server(Settings())
         return self._server
 
+    def join(self) -> None:
+        super().join()
+        if self.process.pid is not None:
+            worker_exited(self.process.pid)
+
 
 def serve(
     settings: Settings, health_config: HealthConfig, checks: Sequence[Registration] = ()
 ) -> None:
-    """Serve until stopped, draining first. With several workers uvicorn's supervisor runs them,
-    each loading the settings, and so its checks, from the environment and draining on the
-    SIGTERM it forwards."""
+    """Serve until stopped, draining first; ``checks`` adds readiness checks written in Python.
+
+    With several workers uvicorn's supervisor runs them, each loading the settings, and so its
+    checks, from the environment and draining on the SIGTERM it forwards, and the metrics are the
+    library's multiprocess ones, in a directory that lives as long as the supervisor."""
     # Before any connection cap is derived from it; worker processes inherit the raised limit.
     raise_open_file_limit()
     if settings.workers > 1:
-        os.environ.update(settings_environment(settings))
-        # The supervisor serves nothing itself: each worker builds its app and server in
-        # ``DrainingWorker.server``, so the supervisor's configuration names no app.
-        config = uvicorn_config(settings, app="")
-        # uvicorn's supervisor offers no hook for the server its workers run: it builds them
-        # through its module's ``Process``, so that name is pointed at ours (this process only
-        # supervises from here on). The module docstring lists this seam and its tests.
-        multiprocess.Process = DrainingWorker  # type: ignore[misc]
-        Multiprocess(config, sockets=[config.bind_socket()]).run()
+        with multiprocess_directory():
+            _supervise(settings)
         return
     server = draining_server(settings, health_config, checks)
     server.run()
     if not server.started:
         sys.exit(STARTUP_FAILURE)
+
+
+def _supervise(settings: Settings) -> None:
+    os.environ.update(settings_environment(settings))
+    # The supervisor serves nothing itself: each worker builds its app and server in
+    # ``DrainingWorker.server``, so the supervisor's configuration names no app.
+    config = uvicorn_config(settings, app="")
+    # uvicorn's supervisor offers no hook for the server its workers run: it builds them
+    # through its module's ``Process``, so that name is pointed at ours (this process only
+    # supervises from here on). The module docstring lists this seam and its tests.
+    multiprocess.Process = DrainingWorker  # type: ignore[misc]
+    Multiprocess(config, sockets=[config.bind_socket()]).run()

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_serializer, field_validator
+from pydantic import Field, ValidationInfo, field_serializer, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from petsage.protocol.hosts import allow_list_entry
 
 LogLevel = Literal["critical", "error", "warning", "info", "debug", "trace"]
 LogFormat = Literal["text", "json"]
@@ -24,7 +26,21 @@ class Settings(BaseSettings):
         default=8000, ge=0, le=65535, description="TCP port to listen on (0: any free port)."
     )
     workers: int = Field(default=1, ge=1, description="Number of worker processes.")
+    management_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description=(
+            "TCP port of the management listener (health probes and metrics, on a thread and"
+            " event loop of their own); unset: none, metrics on the main port."
+        ),
+    )
     log_level: LogLevel = Field(default="info", description="Lowest level written to the log.")
+
+    metrics: bool = Field(
+        default=True,
+        description="Count requests and checks and serve /metrics (false: neither; /metrics 404).",
+    )
 
     # Health checks, drain and logs.
     config: Path | None = Field(
@@ -59,7 +75,11 @@ class Settings(BaseSettings):
         default=10.0, gt=0, description="Seconds a connection has to send its request headers."
     )
     allowed_hosts: Annotated[list[str], NoDecode] = Field(
-        default=[], description="Host names accepted in Host, comma-separated; empty: any."
+        default=[],
+        description=(
+            "Hosts accepted in Host, comma-separated (*.example.com: subdomains; *: any); empty:"
+            " any. IP literals are also accepted on the smoke test, health and metrics."
+        ),
     )
     max_body_bytes: int = Field(
         default=1_048_576,
@@ -106,8 +126,19 @@ class Settings(BaseSettings):
 
     @field_validator("allowed_hosts")
     @classmethod
-    def _lower_hosts(cls, hosts: list[str]) -> list[str]:
-        return [host.lower() for host in hosts]
+    def _valid_hosts(cls, hosts: list[str]) -> list[str]:
+        return [allow_list_entry(host) for host in hosts]
+
+    @field_validator("management_port")
+    @classmethod
+    def _one_process_manages(cls, port: int | None, info: ValidationInfo) -> int | None:
+        # The management listener watches one process's event loop; with several workers it would
+        # answer for whichever process owns it, so the combination is refused rather than guessed.
+        if port is not None and info.data.get("workers", 1) > 1:
+            raise ValueError("cannot be used with PETSAGE_WORKERS above 1 (one listener per pod)")
+        if port is not None and port != 0 and port == info.data.get("port"):
+            raise ValueError("must differ from PETSAGE_PORT")
+        return port
 
     @field_serializer("allowed_hosts", "checks")
     def _join_commas(self, items: list[str]) -> str:

@@ -73,13 +73,16 @@ def running_server(
     env: Mapping[str, str] | None = None,
     start_timeout: float = 30.0,
     wrapper: Sequence[str] = (),
+    module: str = "petsage",
 ) -> Iterator[LiveServer]:
     """Run ``python -m petsage serve --port <free> *options`` until the block ends.
 
     ``env`` is added to the current environment; ``wrapper`` is a command that runs the server,
-    such as ``("prlimit", "--nofile=256:256")``. The block starts once the smoke test answers.
-    Unless ``env`` (or the environment) sets ``PETSAGE_DRAIN_SECONDS``, the server stops with no
-    drain: a test about the drain says how long it wants.
+    such as ``("prlimit", "--nofile=256:256")``; ``module`` runs another command line that takes
+    ``serve --port`` (a program serving its own checks with ``petsage.server.serve``, say). The
+    block starts once the smoke test answers. Unless ``env`` (or the environment) sets
+    ``PETSAGE_DRAIN_SECONDS``, the server stops with no drain: a test about the drain says how
+    long it wants.
     """
     port = free_port()
     environment = {"PETSAGE_DRAIN_SECONDS": "0", **os.environ, **(env or {})}
@@ -87,7 +90,7 @@ def running_server(
         log_path = Path(tmp, "server.log")
         with log_path.open("wb") as log:
             process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                [*wrapper, sys.executable, "-m", "petsage", "serve", "--port", str(port), *options],
+                [*wrapper, sys.executable, "-m", module, "serve", "--port", str(port), *options],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env=environment,

@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from petsage.health.checks import Check
 from petsage.health.models import CheckResult, Status
@@ -45,14 +46,23 @@ def worst(statuses: Iterable[Status]) -> Status:
     return max(statuses, key=_SEVERITY.__getitem__, default="pass")
 
 
+class Observer(Protocol):
+    """Told about every run of a check (not about cached answers), e.g. to export metrics."""
+
+    def check_ran(self, name: str, result: CheckResult, seconds: float) -> None: ...
+
+
 class _Slot:
     """One check's cached result and in-flight run."""
 
-    __slots__ = ("clock", "expires", "inflight", "registration", "result")
+    __slots__ = ("clock", "expires", "inflight", "observer", "registration", "result")
 
-    def __init__(self, registration: Registration, clock: Callable[[], float]) -> None:
+    def __init__(
+        self, registration: Registration, clock: Callable[[], float], observer: Observer | None
+    ) -> None:
         self.registration = registration
         self.clock = clock
+        self.observer = observer
         self.result: CheckResult | None = None
         self.expires = 0.0
         self.inflight: asyncio.Future[CheckResult] | None = None
@@ -80,6 +90,7 @@ class _Slot:
     async def _bounded(self) -> CheckResult:
         registration = self.registration
         name = registration.check.name
+        started = time.perf_counter()
         try:
             async with asyncio.timeout(registration.timeout):
                 result = await registration.check.check()
@@ -93,6 +104,8 @@ class _Slot:
             result = CheckResult(status="fail", output=f"check raised {type(error).__name__}")
         if result.status == "fail" and not registration.critical:
             result = result.model_copy(update={"status": "warn"})
+        if self.observer is not None:
+            self.observer.check_ran(name, result, time.perf_counter() - started)
         return result
 
 
@@ -108,9 +121,12 @@ class Runner:
     """Runs a fixed set of registered checks; see the module's docstring for the guarantees."""
 
     def __init__(
-        self, registrations: Sequence[Registration], clock: Callable[[], float] = time.monotonic
+        self,
+        registrations: Sequence[Registration],
+        clock: Callable[[], float] = time.monotonic,
+        observer: Observer | None = None,
     ) -> None:
-        self._slots = {r.check.name: _Slot(r, clock) for r in registrations}
+        self._slots = {r.check.name: _Slot(r, clock, observer) for r in registrations}
         if len(self._slots) != len(registrations):
             raise ValueError("two checks have the same name")
 

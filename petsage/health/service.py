@@ -4,28 +4,57 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Iterable, Sequence
+from typing import Protocol
 
 from petsage import __version__
 from petsage.health.checks import Closable
 from petsage.health.config import Health
 from petsage.health.lifecycle import Lifecycle
-from petsage.health.models import CheckResult, HealthResponse
-from petsage.health.runner import Registration, Runner, worst
-from petsage.health.system import EventLoopCheck, EventLoopMonitor, MemoryCheck, UptimeCheck
+from petsage.health.models import CheckResult, HealthResponse, Status
+from petsage.health.runner import Observer, Registration, Runner, worst
+from petsage.health.system import (
+    SHUTDOWN,
+    EventLoopCheck,
+    EventLoopMonitor,
+    MemoryCheck,
+    ShutdownCheck,
+    UptimeCheck,
+)
 
 # Where the app's lifespan leaves the service for the handlers (ASGI lifespan state).
 STATE_KEY = "health"
+_PROBES = frozenset({"liveness", "readiness"})
+
+
+class HealthObserver(Observer, Protocol):
+    """Told about every check run and every probe's aggregate status."""
+
+    def probe_answered(self, probe: str, status: Status) -> None: ...
 
 
 class HealthService:
-    """Liveness never touches a dependency: event-loop lag and uptime. Readiness adds memory, the
-    configured dependencies and ``extra`` checks, and fails before startup and once draining."""
+    """Liveness never touches a dependency: event-loop lag and uptime. Readiness adds ``shutdown``
+    (failing once draining), memory, the configured dependencies and ``extra`` checks.
+
+    ``monitor`` is the ticker whose lag the probes report (a new one by default); this service's
+    lifespan runs it on its loop unless ``runs_monitor`` is false: the management listener's
+    service reads the main loop's ticker from another thread.
+    """
 
     def __init__(
-        self, config: Health, lifecycle: Lifecycle, extra: Sequence[Registration] = ()
+        self,
+        config: Health,
+        lifecycle: Lifecycle,
+        extra: Sequence[Registration] = (),
+        *,
+        monitor: EventLoopMonitor | None = None,
+        runs_monitor: bool = True,
+        observer: HealthObserver | None = None,
     ) -> None:
         self.lifecycle = lifecycle
-        self.monitor = EventLoopMonitor()
+        self._runs_monitor = runs_monitor
+        self.monitor = monitor or EventLoopMonitor()
+        self._observer = observer
         event_loop = Registration(
             EventLoopCheck(
                 self.monitor, config.event_loop.warn_after, config.event_loop.fail_after
@@ -33,16 +62,18 @@ class HealthService:
             ttl=self.monitor.interval,  # the lag changes no faster than the ticker measures it
             measurement="lag",
         )
-        self._liveness = Runner([event_loop, Registration(UptimeCheck())])
+        self._liveness = Runner([event_loop, Registration(UptimeCheck())], observer=observer)
         self._readiness = Runner(
             registrations := [
+                Registration(ShutdownCheck(lifecycle), timeout=0.1),
                 event_loop,
                 Registration(
                     MemoryCheck(config.memory_warn_mib), critical=False, ttl=1.0, measurement="rss"
                 ),
                 *(check.registration() for check in config.checks),
                 *extra,
-            ]
+            ],
+            observer=observer,
         )
         self._closable = [r.check for r in registrations if isinstance(r.check, Closable)]
         self._service_id = config.service_id
@@ -53,8 +84,10 @@ class HealthService:
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: object) -> AsyncIterator[dict[str, HealthService]]:
         """The app's lifespan: measure the event loop while serving; hand the handlers this."""
+        if not self._runs_monitor:
+            yield {STATE_KEY: self}
+            return
         self.monitor.start()
-        self.lifecycle.started = True
         try:
             yield {STATE_KEY: self}
         finally:
@@ -66,17 +99,22 @@ class HealthService:
         return self._report("liveness", await self._liveness.run(self._liveness.names))
 
     async def ready(self, exclude: Iterable[str] = ()) -> HealthResponse:
-        """Every readiness check but ``exclude``; raises ``UnknownCheckError`` for a bad name."""
+        """Every readiness check but ``exclude``; raises ``UnknownCheckError`` for a bad name.
+
+        While draining the document fails with ``output`` ``shutting down`` even when
+        ``shutdown`` itself is excluded, and keeps the other checks' results."""
         names = self._readiness.select(exclude)
-        if self.lifecycle.draining:
-            return self._report("readiness", {}, failure="shutting down")
-        if not self.lifecycle.started:
-            return self._report("readiness", {}, failure="starting")
-        return self._report("readiness", await self._readiness.run(names))
+        return self._report("readiness", await self._readiness.run(names), self._draining())
 
     async def ready_check(self, name: str) -> HealthResponse:
-        """One readiness check; raises ``UnknownCheckError`` when none has that name."""
-        return self._report(f"readiness check {name}", await self._readiness.run([name]))
+        """One readiness check; raises ``UnknownCheckError`` when none has that name. While
+        draining it fails as ``ready`` does, with the ``shutdown`` result beside the check's."""
+        names = [name, SHUTDOWN] if self.lifecycle.draining and name != SHUTDOWN else [name]
+        results = await self._readiness.run(names)
+        return self._report(f"readiness check {name}", results, self._draining())
+
+    def _draining(self) -> str | None:
+        return "shutting down" if self.lifecycle.draining else None
 
     def _report(
         self, what: str, results: dict[str, CheckResult], failure: str | None = None
@@ -97,4 +135,6 @@ class HealthService:
             checks={key: [result] for key, result in results.items()},
         )
         self._last[what] = (source, report)
+        if self._observer is not None and what in _PROBES:
+            self._observer.probe_answered(what, report.status)
         return report

@@ -8,6 +8,7 @@ has the driver's message with the URL's userinfo removed and any password blotte
 from __future__ import annotations
 
 import asyncio
+import time
 import logging
 from abc import ABC, abstractmethod
 from typing import Generic, TypeVar
@@ -64,7 +65,7 @@ class SessionCheck(ABC, Generic[SessionT]):
         """Drop ``session`` without waiting on the server, which may be frozen."""
 
     async def check(self) -> CheckResult:
-        started = asyncio.get_running_loop().time()
+        started = time.perf_counter()
         if self._session is not None and not self.usable(self._session):
             await self._drop()
         # A reused session the server ended just now gets one retry on a new one, as a pool

@@ -9,17 +9,23 @@ import resource
 import time
 from dataclasses import dataclass, field
 
+from petsage.health.lifecycle import Lifecycle
 from petsage.health.models import CheckResult, Status
 
 _MIB = 1024 * 1024
 
-EVENT_LOOP, UPTIME, MEMORY = "event-loop", "uptime", "memory"
-BUILT_IN_NAMES = (EVENT_LOOP, UPTIME, MEMORY)  # taken: no configured check may be named so
+SHUTDOWN, EVENT_LOOP, UPTIME, MEMORY = "shutdown", "event-loop", "uptime", "memory"
+# Taken: no configured check may be named so.
+BUILT_IN_NAMES = (SHUTDOWN, EVENT_LOOP, UPTIME, MEMORY)
 
 
 class EventLoopMonitor:
     """Measures scheduling lag with one background ticker, so a probe reads a number instead of
-    measuring: the ticker asks to wake every ``interval`` seconds and records how late it woke."""
+    measuring: the ticker asks to wake every ``interval`` seconds and records how late it woke.
+
+    Times come from ``time.perf_counter`` rather than the loop's clock, so another thread (the
+    management listener's) can read how overdue the ticker is while this loop is blocked.
+    """
 
     def __init__(self, interval: float = 0.25) -> None:
         self.interval = interval
@@ -28,9 +34,10 @@ class EventLoopMonitor:
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        loop = asyncio.get_running_loop()
-        self._last_tick = loop.time()
-        self._task = loop.create_task(self._tick(), name="petsage-event-loop-monitor")
+        self._last_tick = time.perf_counter()
+        self._task = asyncio.get_running_loop().create_task(
+            self._tick(), name="petsage-event-loop-monitor"
+        )
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -40,19 +47,18 @@ class EventLoopMonitor:
             self._task = None
 
     async def _tick(self) -> None:
-        loop = asyncio.get_running_loop()
         while True:
-            due = loop.time() + self.interval
+            due = time.perf_counter() + self.interval
             await asyncio.sleep(self.interval)
-            self._last_tick = loop.time()
+            self._last_tick = time.perf_counter()
             self._lag = max(0.0, self._last_tick - due)
 
     def lag(self) -> float | None:
         """Seconds the loop is behind, or ``None`` before ``start``. A tick that is overdue right
-        now counts too, so a loop that was blocked shows up before the ticker runs again."""
+        now counts too, so a loop that is blocked shows up before the ticker runs again."""
         if self._last_tick is None:
             return None
-        overdue = asyncio.get_running_loop().time() - self._last_tick - self.interval
+        overdue = time.perf_counter() - self._last_tick - self.interval
         return max(self._lag, overdue, 0.0)
 
 
@@ -80,6 +86,19 @@ class EventLoopCheck:
             observed_unit="ms",
             output=output,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class ShutdownCheck:
+    """Fails from the stop signal on, as Kubernetes' ``shutdown`` readyz check does."""
+
+    lifecycle: Lifecycle
+    name: str = SHUTDOWN
+
+    async def check(self) -> CheckResult:
+        if self.lifecycle.draining:
+            return CheckResult(status="fail", component_type="system", output="shutting down")
+        return CheckResult(component_type="system")
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ import urllib.parse
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from petsage.contract import monitoring_operation_ids
 from petsage.request_path.operation_id import operation_id, share_routing
 
 ACCESS_LOGGER = "petsage.access"
@@ -20,17 +21,9 @@ ACCESS_LOGGER = "petsage.access"
 FIELDS = ("client", "method", "path", "httpVersion", "status", "operationId", "durationMs")
 LINE = '%s - "%s %s HTTP/%s" %d %s %.1f ms'
 
-# Answered below 400, these stay out of the log: the probes (monitors call them every few
-# seconds). Keyed by the contract's operationId; extend here (metrics scrapes, say).
-QUIET_OPERATIONS = frozenset(
-    {
-        "getSmokeTest",
-        "getSmokeTestLegacy",
-        "getLiveness",
-        "getReadiness",
-        "getReadinessCheck",
-    }
-)
+# Answered below 400, these stay out of the log: the operations monitoring calls every few
+# seconds, those the contract tags ``System Health`` (smoke test, health probes, metrics).
+QUIET_OPERATIONS = monitoring_operation_ids()
 
 logger = logging.getLogger(ACCESS_LOGGER)
 

@@ -268,7 +268,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         host = host_name(hosts[0] if authority is None else authority)
         if host is None:
             self._reject(400, "The Host header is not a valid host.")
-        elif not is_allowed(host, self.limits.allowed_hosts):
+        elif not is_allowed(host, self.url, self.limits.allowed_hosts):
             self._reject(400, "The Host header names a host this server does not serve.")
 
     def _check_framing(self) -> None:

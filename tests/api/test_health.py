@@ -93,7 +93,7 @@ def test_exclude_is_repeatable(down_client: TestClient) -> None:
     """exclude=a&exclude=b skips both checks."""
     response = down_client.get("/api/v1/health/ready?exclude=pet-db&exclude=vet-api")
     assert response.status_code == 200
-    assert set(_body(response)["checks"]) == {"event-loop:lag", "memory:rss"}
+    assert set(_body(response)["checks"]) == {"shutdown", "event-loop:lag", "memory:rss"}
 
 
 def test_comma_separated_exclude_is_400_naming_the_parameter(down_client: TestClient) -> None:
@@ -159,14 +159,48 @@ def test_readiness_fails_while_draining_and_liveness_does_not() -> None:
         assert client.get("/api/v1/smoke-test").status_code == 200
 
 
-def test_readiness_fails_before_startup_has_finished() -> None:
-    """Before the app's lifespan has run, readiness is 503 fail `starting`."""
+@pytest.mark.parametrize("path", ["/api/v1/health/ready", "/api/v1/health/ready/memory"])
+def test_readiness_and_each_check_agree_while_draining(path: str) -> None:
+    """While draining, /ready and /ready/{check} both answer 503 fail `shutting down`, with the
+    `shutdown` check failing beside the checks' own results."""
     lifecycle = Lifecycle()
     with _client(lifecycle=lifecycle) as client:
-        lifecycle.started = False  # as it is between the process starting and the lifespan ending
-        body = _body(response := client.get("/api/v1/health/ready"))
+        lifecycle.draining = True
+        body = _body(response := client.get(path))
     assert response.status_code == 503
-    assert (body["status"], body["output"]) == ("fail", "starting")
+    assert (body["status"], body["output"]) == ("fail", "shutting down")
+    assert body["checks"]["shutdown"][0] == {
+        "status": "fail",
+        "componentType": "system",
+        "output": "shutting down",
+        "time": body["checks"]["shutdown"][0]["time"],
+    }
+    assert body["checks"]["memory:rss"][0]["status"] == "pass"
+
+
+def test_the_drain_document_keeps_the_checks_results() -> None:
+    """While draining, readiness still reports every check it ran, not an empty `checks`."""
+    lifecycle = Lifecycle()
+    with _client(lifecycle=lifecycle) as client:
+        before = set(_body(client.get("/api/v1/health/ready"))["checks"])
+        lifecycle.draining = True
+        during = _body(client.get("/api/v1/health/ready"))
+        excluded = _body(client.get("/api/v1/health/ready?exclude=shutdown"))
+    assert set(during["checks"]) == before == {"shutdown", "event-loop:lag", "memory:rss"}
+    # Excluding the shutdown check hides its entry, not the drain.
+    assert (excluded["status"], excluded["output"]) == ("fail", "shutting down")
+    assert "shutdown" not in excluded["checks"]
+
+
+def test_the_shutdown_check_passes_until_the_drain() -> None:
+    """/ready/shutdown is 200 pass while serving, and turns 503 fail when the drain begins."""
+    lifecycle = Lifecycle()
+    with _client(lifecycle=lifecycle) as client:
+        assert _body(client.get("/api/v1/health/ready/shutdown"))["status"] == "pass"
+        lifecycle.draining = True
+        response = client.get("/api/v1/health/ready/shutdown")
+    assert response.status_code == 503
+    assert set(_body(response)["checks"]) == {"shutdown"}
 
 
 @pytest.mark.parametrize("path", PROBES)

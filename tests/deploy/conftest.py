@@ -53,10 +53,18 @@ def container_env() -> dict[str, str]:
     return {variable["name"]: variable["value"] for variable in container()["env"]}
 
 
-def api_paths() -> set[str]:
-    """Every path the contract serves, with the servers' prefix (/api/v1) in front."""
-    spec = load_spec()
-    return {server["url"] + path for server in spec["servers"] for path in spec["paths"]}
+def container_port(name: str) -> dict[str, Any]:
+    """The container port called ``name`` (``http``, ``management``)."""
+    (found,) = (port for port in container()["ports"] if port["name"] == name)
+    return found
+
+
+def api_paths(document: str = "petsage.yaml") -> set[str]:
+    """Every path a document of the contract serves, with its servers' prefix in front."""
+    spec = load_spec(document)
+    return {
+        server["url"].rstrip("/") + path for server in spec["servers"] for path in spec["paths"]
+    }
 
 
 def containerfile() -> DockerfileParser:

@@ -17,6 +17,7 @@ from tests.deploy.conftest import (
     ROOT,
     api_paths,
     container,
+    container_port,
     containerfile,
     pod_spec,
 )
@@ -109,8 +110,7 @@ def test_image_serves_on_every_interface_at_the_exposed_port() -> None:
     env = containerfile().envs
     assert env["PETSAGE_HOST"] == "0.0.0.0"
     assert _only("EXPOSE") == env["PETSAGE_PORT"]
-    (http_port,) = container()["ports"]
-    assert int(env["PETSAGE_PORT"]) == http_port["containerPort"]
+    assert int(env["PETSAGE_PORT"]) == container_port("http")["containerPort"]
     assert json.loads(_only("ENTRYPOINT")) + json.loads(_only("CMD")) == ["petsage", "serve"]
 
 

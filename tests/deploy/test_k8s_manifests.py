@@ -17,6 +17,7 @@ from tests.deploy.conftest import (
     api_paths,
     container,
     container_env,
+    container_port,
     kustomization,
     pod_spec,
     resource,
@@ -79,29 +80,40 @@ def test_every_selector_selects_the_deployments_pods() -> None:
 
 
 @pytest.mark.parametrize("probe", PROBES)
-def test_probe_path_is_an_operation_of_the_contract(probe: str) -> None:
-    """Each probe asks a path openapi/petsage.yaml declares (servers url /api/v1 included)."""
-    assert container()[probe]["httpGet"]["path"] in api_paths()
+def test_probe_path_is_an_operation_of_the_management_listener(probe: str) -> None:
+    """Each probe asks a path openapi/management.yaml declares."""
+    assert container()[probe]["httpGet"]["path"] in api_paths("management.yaml")
 
 
 @pytest.mark.parametrize("probe", PROBES)
-def test_probe_port_is_the_container_port(probe: str) -> None:
-    """Each probe's port, by name or number, is the port the container listens on."""
+def test_probe_port_is_the_management_port(probe: str) -> None:
+    """Each probe asks the management container port (by name or number): a saturated main
+    port cannot make the kubelet's probes time out."""
     port = container()[probe]["httpGet"]["port"]
-    (http_port,) = container()["ports"]
-    assert port in (http_port["name"], http_port["containerPort"])
+    management = container_port("management")
+    assert port in (management["name"], management["containerPort"])
 
 
-def test_container_port_is_the_port_petsage_listens_on() -> None:
-    """containerPort is PETSAGE_PORT, and PETSAGE_HOST is every interface, not loopback."""
-    (http_port,) = container()["ports"]
-    assert http_port["containerPort"] == int(container_env()["PETSAGE_PORT"])
-    assert container_env()["PETSAGE_HOST"] == "0.0.0.0"
+def test_container_ports_are_the_ports_petsage_listens_on() -> None:
+    """The http and management containerPorts are PETSAGE_PORT and PETSAGE_MANAGEMENT_PORT, and
+    PETSAGE_HOST is every interface, not loopback; one worker, as a management port needs."""
+    env = container_env()
+    assert container_port("http")["containerPort"] == int(env["PETSAGE_PORT"])
+    assert container_port("management")["containerPort"] == int(env["PETSAGE_MANAGEMENT_PORT"])
+    assert env["PETSAGE_HOST"] == "0.0.0.0"
+    assert env["PETSAGE_WORKERS"] == "1"
 
 
-def test_service_targets_the_container_port() -> None:
-    """The Service forwards to the container's port, by name or number."""
-    (http_port,) = container()["ports"]
+def test_prometheus_annotations_name_the_management_port_and_metrics_path() -> None:
+    """The pod's prometheus.io annotations point at /metrics on the management port."""
+    annotations = resource("Deployment")["spec"]["template"]["metadata"]["annotations"]
+    assert int(annotations["prometheus.io/port"]) == container_port("management")["containerPort"]
+    assert annotations["prometheus.io/path"] in api_paths("management.yaml")
+
+
+def test_service_targets_the_http_port_only() -> None:
+    """The Service forwards to the container's http port; the management port stays off it."""
+    http_port = container_port("http")
     (service_port,) = resource("Service")["spec"]["ports"]
     assert service_port["targetPort"] in (http_port["name"], http_port["containerPort"])
 

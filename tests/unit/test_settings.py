@@ -114,3 +114,23 @@ def test_plugin_checks_round_trip_through_the_environment(monkeypatch: pytest.Mo
     for name, value in settings_environment(given).items():
         monkeypatch.setenv(name, value)
     assert Settings().checks == given.checks
+
+
+def test_a_management_port_needs_one_worker_and_a_port_of_its_own() -> None:
+    """PETSAGE_MANAGEMENT_PORT is refused with several workers, and when it is the main port."""
+    assert Settings(management_port=9000).management_port == 9000
+    with pytest.raises(ValidationError, match="PETSAGE_WORKERS above 1"):
+        Settings(workers=2, management_port=9000)
+    with pytest.raises(ValidationError, match="must differ from PETSAGE_PORT"):
+        Settings(port=9000, management_port=9000)
+
+
+def test_allowed_hosts_are_normalised_and_checked() -> None:
+    """Entries are lower-cased, IPv6 bracketed, '*' kept; an invalid entry is a settings error."""
+    given = Settings(allowed_hosts="API.example, *, fd00::1")
+    assert given.allowed_hosts == ["api.example", "*", "[fd00::1]"]
+    # As a worker reads them back from the environment.
+    again = Settings(allowed_hosts=settings_environment(given)["PETSAGE_ALLOWED_HOSTS"])
+    assert again.allowed_hosts == given.allowed_hosts
+    with pytest.raises(ValidationError, match="allowed_hosts"):
+        Settings(allowed_hosts="[1,2]")
