@@ -127,7 +127,7 @@ def _prober(
 
 def _petsage(bin_dir: Path) -> ServerSpec:
     return ServerSpec(
-        "petsage", "PetSage", (str(bin_dir / "petsage"), "serve"), "/api/v1/smoke-test"
+        "petsage", "PetSage", (str(bin_dir / "petsage"), "serve"), smoke_path="/api/v1/smoke-test"
     )
 
 

@@ -63,16 +63,24 @@ def resolve_refs(node: Any, document: dict[str, Any]) -> Any:
     return {key: resolve_refs(value, document) for key, value in node.items()}
 
 
-# The directories whose tests need more than this process: `make check` leaves them out.
-_MARKED_DIRECTORIES = ("live", "deploy", "browser")
+# The directories whose tests need more than this process, and their marker: `make check` leaves
+# them out. A generated client, a real Prometheus and Optic (npm) all need a live server or node.
+_MARKED_DIRECTORIES = {
+    "live": "live",
+    "consumer": "live",
+    "metrics": "live",
+    "tools": "live",
+    "deploy": "deploy",
+    "browser": "browser",
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark each test of tests/live, tests/deploy and tests/browser with its directory's name."""
+    """Mark each test of the directories above with their marker."""
     for item in items:
         directory = item.path.relative_to(ROOT / "tests").parts[0]
         if directory in _MARKED_DIRECTORIES:
-            item.add_marker(getattr(pytest.mark, directory))
+            item.add_marker(getattr(pytest.mark, _MARKED_DIRECTORIES[directory]))
 
 
 @pytest.fixture

@@ -7,9 +7,8 @@ has the driver's message with the URL's userinfo removed and any password blotte
 
 from __future__ import annotations
 
-import asyncio
-import time
 import logging
+import time
 from abc import ABC, abstractmethod
 from typing import Generic, TypeVar
 from urllib.parse import unquote, urlsplit

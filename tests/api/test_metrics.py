@@ -64,8 +64,8 @@ def test_openmetrics_when_accept_asks_for_it(metered: TestClient) -> None:
 
 def test_requests_are_counted_by_the_contracts_operation_id(metered: TestClient) -> None:
     """A request is labelled with its operationId as the contract writes it, its method and its
-    status. This is how Connexion's routing is read (petsage/request_path/operation_id.py): an upgrade
-    that stops putting the operation in the scope fails here."""
+    status. This is how Connexion's routing is read (petsage/request_path/operation_id.py): an
+    upgrade that stops putting the operation in the scope fails here."""
     labels = {"operation": "getSmokeTest", "method": "GET", "status": "200"}
     before = _value(metered, "petsage_http_requests_total", **labels)
     for _ in range(3):

@@ -123,6 +123,10 @@ def _welcome(parsed: Any) -> None:
     assert parsed.links.openapi == "/api/v1/openapi.json"
 
 
+def _metrics(parsed: Any) -> None:
+    assert "# TYPE petsage_http_requests_total counter" in parsed
+
+
 # (document, tag module, operation, arguments, status, parsed model, what it holds)
 CALLS: list[tuple[str, str, str, dict[str, Any], int, str, Callable[[Any], None]]] = [
     ("api", "system_health", "get_smoke_test", {}, 200, "SmokeTestResponse", _smoke),
@@ -144,7 +148,14 @@ CALLS: list[tuple[str, str, str, dict[str, Any], int, str, Callable[[Any], None]
         503,
         "UnhealthyResponse",
         _health(
-            "fail", {"event-loop:lag", "memory:rss", "pet-db:responseTime", "vet-api:responseTime"}
+            "fail",
+            {
+                "shutdown",
+                "event-loop:lag",
+                "memory:rss",
+                "pet-db:responseTime",
+                "vet-api:responseTime",
+            },
         ),
     ),
     (
@@ -154,7 +165,7 @@ CALLS: list[tuple[str, str, str, dict[str, Any], int, str, Callable[[Any], None]
         {"exclude": ["pet-db"]},
         200,
         "HealthyResponse",
-        _health("warn", {"event-loop:lag", "memory:rss", "vet-api:responseTime"}),
+        _health("warn", {"shutdown", "event-loop:lag", "memory:rss", "vet-api:responseTime"}),
     ),
     (
         "api",
@@ -163,7 +174,7 @@ CALLS: list[tuple[str, str, str, dict[str, Any], int, str, Callable[[Any], None]
         {"exclude": ["pet-db", "vet-api", "memory"]},
         200,
         "HealthyResponse",
-        _health("pass", {"event-loop:lag"}),
+        _health("pass", {"shutdown", "event-loop:lag"}),
     ),
     (
         "api",
@@ -229,6 +240,7 @@ CALLS: list[tuple[str, str, str, dict[str, Any], int, str, Callable[[Any], None]
         _problem(404, "no-such-check"),
     ),
     ("root", "welcome", "get_welcome", {}, 200, "Welcome", _welcome),
+    ("root", "system_health", "get_metrics", {}, 200, "str", _metrics),
 ]
 # (document, tag module, operation, arguments, status)
 HEADS: list[tuple[str, str, str, dict[str, Any], int]] = [
@@ -240,6 +252,7 @@ HEADS: list[tuple[str, str, str, dict[str, Any], int]] = [
     ("api", "system_health", "head_readiness_check", {"check": "no-such-check"}, 404),
     ("api", "system_health", "head_readiness_check", {"check": "pet-db"}, 503),
     ("root", "welcome", "head_welcome", {}, 200),
+    ("root", "system_health", "head_metrics", {}, 200),
 ]
 
 

@@ -56,7 +56,8 @@ def container_env() -> dict[str, str]:
 def container_port(name: str) -> dict[str, Any]:
     """The container port called ``name`` (``http``, ``management``)."""
     (found,) = (port for port in container()["ports"] if port["name"] == name)
-    return found
+    port: dict[str, Any] = found
+    return port
 
 
 def api_paths(document: str = "petsage.yaml") -> set[str]:

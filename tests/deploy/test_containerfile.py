@@ -16,7 +16,6 @@ from tests.deploy.conftest import (
     CONTAINERFILE,
     ROOT,
     api_paths,
-    container,
     container_port,
     containerfile,
     pod_spec,
