@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import sys
 import threading
+import time
 
 import uvicorn
 
@@ -36,11 +37,20 @@ class ManagementListener:
         # A daemon: should the main server exit without ``stop``, this thread does not hold it.
         self._thread = threading.Thread(target=self._serve, name="petsage-management", daemon=True)
 
-    def start(self) -> None:
+    def start(self, timeout: float = 10.0) -> bool:
+        """Start serving, and return once the listener accepts connections (True) or has failed
+        to within ``timeout`` (False): the socket is bound, but it listens only once the thread's
+        server has started, and a probe sent before that would be refused."""
         sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
         young, middle, oldest = gc.get_threshold()
         gc.set_threshold(young, middle, max(oldest, OLDEST_GENERATION_EVERY))
         self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started and self._thread.is_alive():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.005)
+        return self.server.started
 
     def stop(self) -> None:
         """Stop serving and wait for the thread (uvicorn looks at the flag every 0.1 s)."""

@@ -124,8 +124,11 @@ class DrainingServer(uvicorn.Server):
         # process: frozen, a full collection no longer walks it.
         gc.collect()
         gc.freeze()
-        if self.management is not None:
-            self.management.start()
+        # Blocking this loop for the moment the thread takes to listen: once the main port answers,
+        # so does the management port (a probe sent in between would be refused).
+        if self.management is not None and not self.management.start():
+            logger.error("The management listener did not start; stopping.")
+            self.should_exit = True
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         await super().shutdown(sockets)

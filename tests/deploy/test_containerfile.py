@@ -105,11 +105,13 @@ def test_image_runs_as_a_numeric_non_root_user() -> None:
 
 
 def test_image_serves_on_every_interface_at_the_exposed_port() -> None:
-    """`petsage serve` on 0.0.0.0 and the port EXPOSE names, which is the pod's containerPort."""
+    """`petsage serve` on 0.0.0.0 and the ports EXPOSE names, the API's and the management
+    listener's, which are the pod's containerPorts."""
     env = containerfile().envs
     assert env["PETSAGE_HOST"] == "0.0.0.0"
-    assert _only("EXPOSE") == env["PETSAGE_PORT"]
+    assert _only("EXPOSE").split() == [env["PETSAGE_PORT"], env["PETSAGE_MANAGEMENT_PORT"]]
     assert int(env["PETSAGE_PORT"]) == container_port("http")["containerPort"]
+    assert int(env["PETSAGE_MANAGEMENT_PORT"]) == container_port("management")["containerPort"]
     assert json.loads(_only("ENTRYPOINT")) + json.loads(_only("CMD")) == ["petsage", "serve"]
 
 
@@ -129,13 +131,13 @@ def test_healthcheck_is_petsage_probe_and_no_curl_is_needed() -> None:
 
 def test_healthcheck_asks_readiness_on_the_port_the_container_serves() -> None:
     """The HEALTHCHECK names no URL: `petsage probe` asks its default, built from the image's
-    PETSAGE_HOST and PETSAGE_PORT, on loopback, at a path openapi/petsage.yaml declares."""
+    PETSAGE_* variables: loopback, the management listener's port, a path the contract declares."""
     assert not [arg for arg in _healthcheck_command() if "://" in arg]
     env = containerfile().envs
-    url = default_url({"PETSAGE_HOST": env["PETSAGE_HOST"], "PETSAGE_PORT": env["PETSAGE_PORT"]})
+    url = default_url({name: value for name, value in env.items() if name.startswith("PETSAGE_")})
     parsed = urllib.parse.urlsplit(url)
     assert parsed.hostname == "127.0.0.1"
-    assert str(parsed.port) == env["PETSAGE_PORT"]
+    assert str(parsed.port) == env["PETSAGE_MANAGEMENT_PORT"]
     assert parsed.path in api_paths()
 
 

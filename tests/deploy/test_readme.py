@@ -19,12 +19,15 @@ def _kubernetes_section() -> str:
 
 @pytest.mark.parametrize("probe", PROBES)
 def test_probe_table_matches_the_deployment(probe: str) -> None:
-    """Each probe's row names the path, period and failure threshold the Deployment sets."""
+    """Each probe's row names the path, port, period and failure threshold the Deployment sets."""
     asks, _why = table_rows(_kubernetes_section())[f"`{probe}`"]
-    found = re.fullmatch(r"`(?P<path>[^`]+)` every (?P<period>\d+) s, (?P<tries>\d+) \w+", asks)
+    found = re.fullmatch(
+        r"`(?P<path>[^`]+)` on `(?P<port>[^`]+)` every (?P<period>\d+) s, (?P<tries>\d+) \w+", asks
+    )
     assert found is not None, asks
     declared = container()[probe]
     assert found["path"] == declared["httpGet"]["path"]
+    assert found["port"] == declared["httpGet"]["port"]
     assert int(found["period"]) == declared["periodSeconds"]
     assert int(found["tries"]) == declared["failureThreshold"]
 
