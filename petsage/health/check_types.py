@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Annotated, Literal, Self, get_args
+from typing import Annotated, ClassVar, Literal, Self, get_args
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -154,24 +154,33 @@ class _WithPassword(_Check):
         return Password(file=self.password_file, env=self.password_env)
 
 
-class PostgresConfig(_WithPassword):
+class _DatastoreConfig(_WithPassword):
+    """A check of a datastore through its driver (an optional extra), at a URL of its schemes."""
+
+    driver: ClassVar[str]  # the module the driver is imported as
+    extra: ClassVar[str]  # the extra that installs it: petsage[<extra>]
+    schemes: ClassVar[tuple[str, ...]]
+
+    @field_validator("type", check_fields=False)
+    @classmethod
+    def _driver_installed(cls, kind: str) -> str:
+        _needs_driver(cls.driver, cls.extra)
+        return kind
+
+    @field_validator("target", check_fields=False)
+    @classmethod
+    def _target_url(cls, target: str) -> str:
+        return _url(target, cls.schemes, f"a {cls.extra} check")
+
+
+class PostgresConfig(_DatastoreConfig):
     """``type = "postgres"``: log in and run ``SELECT 1``."""
 
+    driver, extra, schemes = "asyncpg", "postgres", ("postgresql", "postgres")
     type: Literal["postgres"]
     target: str = Field(
         repr=False, description="postgresql://user[:password]@host[:port]/db[?sslmode=...]"
     )
-
-    @field_validator("type")
-    @classmethod
-    def _driver(cls, kind: str) -> str:
-        _needs_driver("asyncpg", "postgres")
-        return kind
-
-    @field_validator("target")
-    @classmethod
-    def _postgres_url(cls, target: str) -> str:
-        return _url(target, ("postgresql", "postgres"), "a postgres check")
 
     def build(self) -> Check:
         from petsage.health.postgres import PostgresCheck
@@ -179,24 +188,14 @@ class PostgresConfig(_WithPassword):
         return PostgresCheck(self.name, self.target, self.password)
 
 
-class RedisConfig(_WithPassword):
+class RedisConfig(_DatastoreConfig):
     """``type = "redis"``: log in and ``PING``."""
 
+    driver, extra, schemes = "redis", "redis", ("redis", "rediss")
     type: Literal["redis"]
     target: str = Field(
         repr=False, description="redis://[[user]:password@]host[:port][/db], rediss:// for TLS"
     )
-
-    @field_validator("type")
-    @classmethod
-    def _driver(cls, kind: str) -> str:
-        _needs_driver("redis", "redis")
-        return kind
-
-    @field_validator("target")
-    @classmethod
-    def _redis_url(cls, target: str) -> str:
-        return _url(target, ("redis", "rediss"), "a redis check")
 
     def build(self) -> Check:
         from petsage.health.redis import RedisCheck

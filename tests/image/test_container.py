@@ -35,6 +35,7 @@ pytestmark = pytest.mark.image
 SIZE_BUDGET = 300 * 10**6
 # A port that is not the image's default, as in the report of the HEALTHCHECK that asked 8000.
 OTHER_PORT = "43113"
+OTHER_MANAGEMENT_PORT = "43114"
 SITE_PACKAGES = "/opt/petsage/lib/python3*/site-packages"
 
 
@@ -106,8 +107,9 @@ def test_cgroup_enforces_the_manifests_memory_and_cpu_limits(served: Container) 
 def test_healthcheck_is_healthy_on_the_port_the_container_serves(
     image: dict[str, Any], figures: dict[str, Any]
 ) -> None:
-    """With PETSAGE_PORT=43113, `podman healthcheck run` is healthy: the probe asks that port."""
-    env = {"PETSAGE_PORT": OTHER_PORT}
+    """With PETSAGE_PORT=43113 and PETSAGE_MANAGEMENT_PORT=43114, `podman healthcheck run` is
+    healthy: the probe asks the management listener's port, whatever it is."""
+    env = {"PETSAGE_PORT": OTHER_PORT, "PETSAGE_MANAGEMENT_PORT": OTHER_MANAGEMENT_PORT}
     with running_container(image, "petsage-image-healthcheck", env) as other:
         result = podman("healthcheck", "run", other.name, check=False)
         assert result.returncode == 0, result.stdout + result.stderr
@@ -119,7 +121,7 @@ def test_healthcheck_is_healthy_on_the_port_the_container_serves(
             "state_health": health.strip(),
         }
         assert '"Status":"healthy"' in health
-        assert f"127.0.0.1:{OTHER_PORT}/api/v1/health/ready: 200 pass" in health
+        assert f"127.0.0.1:{OTHER_MANAGEMENT_PORT}/api/v1/health/ready: 200 pass" in health
 
 
 def test_healthcheck_is_unhealthy_when_a_critical_check_fails(
