@@ -55,6 +55,11 @@ _NOT_HTTP = "The request is not valid HTTP/1.1."
 _BAD_PERCENT = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 _END_OF_AUTHORITY = re.compile(rb"[/?#]")
 _TITLES = {413: "Content Too Large"}  # RFC 9110's name; Python 3.11 still has the old one
+# After a problem is written, the write side is shut and what the client still sends is read and
+# dropped for up to this long before the close: closing with unread bytes would send a reset,
+# which can destroy the answer before the client reads it (RFC 9112 §9.6, a "lingering close").
+LINGER_SECONDS = 2.0
+LINGER_BYTES = 1024 * 1024  # and for no more than this: a client that keeps sending is cut off
 _cap_warning = CapWarning(logging.getLogger("uvicorn.error"))
 _slow_readers = SlowReaders()
 
@@ -138,6 +143,8 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._running_cycle: RequestResponseCycle | None = None
         # A problem found while earlier pipelined requests are still being answered waits for them.
         self._deferred_problem: bytes | None = None
+        self._linger: asyncio.TimerHandle | None = None
+        self._lingered = 0  # bytes dropped since the problem was written
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -146,6 +153,8 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self._arm_header_deadline()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self._linger is not None:
+            self._linger.cancel()
         self._disarm_header_deadline()
         self._disarm_body_deadline()
         self._disarm_send_deadline()
@@ -162,6 +171,11 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super()._start_asgi_task(cycle, app)
 
     def data_received(self, data: bytes) -> None:
+        if self._linger is not None:
+            self._lingered += len(data)
+            if self._lingered > LINGER_BYTES:
+                self.transport.close()
+            return
         if self._deferred_problem is not None or self.transport.is_closing():
             return  # the request stream is already known to be bad: nothing more is parsed
         self._began_in_read = False
@@ -249,8 +263,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             # rest first, and a body that never comes would hold it.
             self.transport.close()
         elif self._deferred_problem is not None and not self.pipeline:
-            self.transport.write(self._deferred_problem)
-            self.transport.close()
+            self._write_problem_and_close(self._deferred_problem)
         elif self.timeout_keep_alive_task is not None:
             # uvicorn armed its keep-alive timer: the connection now waits for a next request.
             self._arm_header_deadline()
@@ -308,8 +321,19 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self._deferred_problem = response
             self.flow.pause_reading()
             return
+        self._write_problem_and_close(response)
+
+    def _write_problem_and_close(self, response: bytes) -> None:
+        """Write ``response``, shut the write side, drop what still arrives, then close."""
         self.transport.write(response)
-        self.transport.close()
+        if not self.transport.can_write_eof():
+            self.transport.close()
+            return
+        self.transport.write_eof()
+        self._linger = self.loop.call_later(LINGER_SECONDS, self.transport.close)
+        # Read (and drop) again if reading was paused for a deferred problem; the client's own
+        # end of stream closes the transport at once (``eof_received`` asks for no half-open).
+        self.flow.resume_reading()
 
     # Near the connection cap (petsage.protocol.capacity).
     def _make_room(self) -> bool:
