@@ -170,7 +170,7 @@ def slowhttptest(mode: str, deadline: float, length: int, path: str, *extra: str
     result.all_closed_within_deadline = last_held <= result.bound_seconds
     result.notes.append(
         f"the server held at most {max((n for _, n in held), default=0)} descriptors above its "
-        f"baseline (a socket each, and an open file for a -X reader), none after "
+        f"baseline (a socket each), none after "
         f"{last_held:.1f} s from the start (slowhttptest ran {len(rows) - 1} s)"
     )
     return result

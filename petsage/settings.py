@@ -103,6 +103,12 @@ class Settings(BaseSettings):
         description="Response bytes waiting for all slow readers together before the one "
         "waiting longest is dropped.",
     )
+    socket_send_buffer_bytes: int = Field(
+        default=131_072,
+        ge=0,
+        description="Kernel send buffer of each connection (SO_SNDBUF, which Linux doubles): what "
+        "a client that stops reading makes the kernel hold for it; 0 leaves it to the kernel.",
+    )
     max_connections: int | None = Field(
         default=None,
         ge=1,

@@ -4,8 +4,8 @@ Every request is held to a header size, a header count, a request-target length,
 finish its header section, and RFC 9112's ``Host`` rules; what fails is answered with problem+json
 and the connection closed, before the app sees anything. uvicorn's own 400 for bytes that are not
 HTTP/1.x is answered the same way instead of text/plain. A body is held to a size and a deadline,
-a response to a deadline for the client to read it, and the process to a number of connections
-(``capacity``).
+a response to a deadline for the client to read it (and each socket's kernel send buffer to a
+size), and the process to a number of connections (``capacity``).
 
 uvicorn's ``timeout_keep_alive`` runs only from a response to the first byte of the next request:
 nothing bounds a connection before its first request, or while its headers drip in (slowloris),
@@ -34,6 +34,7 @@ import asyncio
 import json
 import logging
 import re
+import socket
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, NoReturn
@@ -77,6 +78,7 @@ class HttpLimits:
     body_timeout: float
     send_timeout: float
     send_buffer_bytes: int
+    socket_send_buffer_bytes: int
     max_connections: int
 
     @classmethod
@@ -91,6 +93,7 @@ class HttpLimits:
             body_timeout=settings.body_timeout,
             send_timeout=settings.send_timeout,
             send_buffer_bytes=settings.send_buffer_bytes,
+            socket_send_buffer_bytes=settings.socket_send_buffer_bytes,
             max_connections=settings.max_connections or default_max_connections(open_file_limit()),
         )
 
@@ -148,6 +151,11 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        if self.limits.socket_send_buffer_bytes:
+            # Left to itself Linux grows it to 4 MiB: a thousand stopped readers, 4 GB of kernel
+            # memory, filled as fast as the server can write (all CPU, probes late).
+            size = self.limits.socket_send_buffer_bytes
+            transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size)
         self._waiting_since = self.loop.time()
         if self._make_room():
             self._arm_header_deadline()

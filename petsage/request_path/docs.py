@@ -4,10 +4,10 @@ Connexion 3.3 runs every request through the docs layer's Starlette router, moun
 the request reaches its own routing; for an API request that is a whole routing pass that always
 ends in "not mine". A request whose path cannot be a docs path now goes straight on.
 
-The UI's files are sent in 16 KiB chunks rather than Starlette's 64 KiB: a client that stops
-reading holds one chunk in the server's memory while it waits (a thousand of them, 16 MB, not 64).
-Connexion mounts them as a ``StaticFiles`` app in each API's docs routes, which is
-swapped for ``SmallChunkStaticFiles`` on the same directory.
+The UI's files are sent from memory (``petsage.request_path.static_files``). Connexion mounts
+them as a ``StaticFiles`` app in each API's docs routes, which is swapped for
+``MemoryStaticFiles`` on the same directory; its ``file_response`` is Starlette's with the
+response class swapped (``is_not_modified``, ``NotModifiedResponse``).
 
 Relies on (connexion ``~=3.3.0``, starlette ``~=1.10.0``): ``SwaggerUIMiddleware`` keeps a
 Starlette ``Router`` in ``self.router``, filled by ``add_api`` with mounts of plain routes, and
@@ -16,19 +16,23 @@ passes a request no route matches to ``self.app``; Starlette's routes expose ``p
 In ``tests/api/test_lean_stack.py``, ``test_docs_prefixes_are_plain_paths_of_the_docs_routes``,
 ``test_api_requests_skip_the_docs_router``, ``test_route_path_is_starlettes`` and the comparisons
 with the stock ``AsyncApp`` (under a root path too) fail when that changes. The swap relies on
-those mounts holding a plain ``StaticFiles`` (``directory``) as ``app``, and on
-``FileResponse.chunk_size``; ``test_docs_files_are_sent_in_16_kib_chunks`` fails when they change.
+those mounts holding a plain ``StaticFiles`` (``directory``) as ``app``, and on the signature of
+``StaticFiles.file_response``; ``test_docs_files_are_sent_from_memory`` fails when they change.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
-from starlette.responses import FileResponse, Response
+from starlette.datastructures import Headers
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Router
-from starlette.staticfiles import StaticFiles
+from starlette.staticfiles import NotModifiedResponse, PathLike, StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from petsage.request_path.static_files import MemoryFileResponse
 
 
 def route_path(scope: Scope) -> str:
@@ -60,11 +64,14 @@ def docs_prefixes(router: Router) -> tuple[str, ...]:
     return tuple(path.split("{", 1)[0].rstrip("/") for path in paths)
 
 
-class SmallChunkStaticFiles(StaticFiles):
-    def file_response(self, *args: Any, **kwargs: Any) -> Response:
-        response = super().file_response(*args, **kwargs)
-        if isinstance(response, FileResponse):
-            response.chunk_size = 16 * 1024
+class MemoryStaticFiles(StaticFiles):
+    def file_response(
+        self, full_path: PathLike, stat_result: os.stat_result, scope: Scope, status_code: int = 200
+    ) -> Response:
+        # StaticFiles.file_response, with the response class swapped.
+        response = MemoryFileResponse(full_path, status_code=status_code, stat_result=stat_result)
+        if self.is_not_modified(response.headers, Headers(scope=scope)):
+            return NotModifiedResponse(response.headers)
         return response
 
 
@@ -79,7 +86,7 @@ class DocsOnlySwaggerUIMiddleware(SwaggerUIMiddleware):  # type: ignore[misc]
         for api in self.router.routes:  # a mount per API, with the API's docs routes
             for mount in getattr(api, "routes", []):
                 if isinstance(mount, Mount) and type(mount.app) is StaticFiles:
-                    mount.app = SmallChunkStaticFiles(directory=mount.app.directory)
+                    mount.app = MemoryStaticFiles(directory=mount.app.directory)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not route_path(scope).startswith(self.prefixes):

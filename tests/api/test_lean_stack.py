@@ -9,6 +9,7 @@ import hashlib
 import inspect
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,7 +32,7 @@ from petsage.app import create_app
 from petsage.request_path import parameters
 from petsage.request_path.docs import (
     DocsOnlySwaggerUIMiddleware,
-    SmallChunkStaticFiles,
+    MemoryStaticFiles,
     docs_prefixes,
     route_path,
 )
@@ -39,6 +40,7 @@ from petsage.request_path.jsonifier import PydanticJsonifier
 from petsage.request_path.operation_id import operation_id, share_routing
 from petsage.request_path.parameters import ConciseParameterValidator
 from petsage.request_path.stack import MIDDLEWARES, SWAPPED, LeanAsyncApp
+from petsage.request_path.static_files import MemoryFileResponse
 from petsage.settings import Settings
 
 JSON_OBJECT = {"application/json": {"schema": {"type": "object"}}}
@@ -379,9 +381,9 @@ def test_docs_prefixes_are_plain_paths_of_the_docs_routes(warm_lean_client: Test
     assert all("{" not in prefix and not prefix.endswith("/") for prefix in prefixes)
 
 
-def test_docs_files_are_sent_in_16_kib_chunks(warm_lean_client: TestClient) -> None:
-    """Connexion's StaticFiles mount of the UI's files is found and swapped, and its responses
-    read 16 KiB at a time; the file is served whole, as before."""
+def test_docs_files_are_sent_from_memory(warm_lean_client: TestClient) -> None:
+    """Connexion's StaticFiles mount of the UI's files is found and swapped, its responses are
+    sent from memory, and the file is served whole, with Starlette's validators, as before."""
     files = [
         mount.app
         for api in _docs_layer(warm_lean_client).router.routes
@@ -389,13 +391,17 @@ def test_docs_files_are_sent_in_16_kib_chunks(warm_lean_client: TestClient) -> N
         if isinstance(mount.app, StaticFiles)
     ]
     assert files
-    assert all(isinstance(app, SmallChunkStaticFiles) for app in files)
+    assert all(isinstance(app, MemoryStaticFiles) for app in files)
     assert files[0].directory is not None
-    stat = os.stat(os.path.join(files[0].directory, "swagger-ui.css"))
-    response = files[0].file_response("swagger-ui.css", stat, {"type": "http", "headers": []})
-    assert isinstance(response, FileResponse)
-    assert response.chunk_size == 16 * 1024
-    assert len(warm_lean_client.get("/ui/swagger-ui.css").content) == stat.st_size
+    path = os.path.join(files[0].directory, "swagger-ui.css")
+    stat = os.stat(path)
+    response = files[0].file_response(path, stat, {"type": "http", "headers": []})
+    assert isinstance(response, MemoryFileResponse)
+    assert response.stat_result is stat
+    assert dict(response.headers) == dict(FileResponse(path, stat_result=stat).headers)
+    served = warm_lean_client.get("/ui/swagger-ui.css")
+    assert served.content == Path(path).read_bytes()
+    assert served.headers["etag"] == response.headers["etag"]
 
 
 def test_lean_stack_is_connexions_with_subclasses_in_place() -> None:
