@@ -130,7 +130,7 @@ bench-profile: $(BENCH_DEPS) ## where the time goes: app layer in process, py-sp
 # Not part of `make test` (about 4 minutes): slowhttptest -H/-B/-X and a held-connection flood at
 # a 256-fd limit and at the default one, a fresh smoke-test probe every 0.2 s; bench/results/attack.*
 attack: $(SERVICE_VENV)/.installed
-	bench/install-tool.sh slowhttptest
+	tools/install-debian.sh slowhttptest:slowhttptest
 	$(SERVICE_VENV)/bin/python bench/attack.py
 
 bench-quick: $(BENCH_DEPS) ## the same, a few seconds per scenario (results in test-artifacts/)
