@@ -6,13 +6,12 @@ that no allow-list of names can hold, so the monitoring operations accept IP lit
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
 
 from petsage.testing import LiveServer, free_port, running_server
+from tests.live.command import run_petsage
 from tests.live.raw import exchange
 
 ALLOWED = "api.petsage.test"
@@ -118,13 +117,12 @@ def test_star_allows_any_host() -> None:
 @pytest.mark.parametrize("value", ["[1,2]", "garbage!!", "api.example:8000"])
 def test_an_invalid_allow_list_exits_78_naming_it(value: str) -> None:
     """An allow-list entry that is not a name, an address or * stops the server with exit 78."""
-    result = subprocess.run(
-        [sys.executable, "-m", "petsage", "serve", "--port", str(free_port())],
+    result = run_petsage(
+        "serve",
+        "--port",
+        str(free_port()),
         env={"PETSAGE_ALLOWED_HOSTS": value, "PATH": ""},
-        capture_output=True,
-        text=True,
         timeout=30,
-        check=False,
     )
     assert result.returncode == 78
     assert "PETSAGE_ALLOWED_HOSTS" in result.stderr

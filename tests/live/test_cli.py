@@ -10,29 +10,19 @@ from pathlib import Path
 
 from petsage import __version__
 from petsage.testing import free_port, running_server
-
-
-def _petsage(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
-    result: subprocess.CompletedProcess[str] = subprocess.run(
-        [sys.executable, "-m", "petsage", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        **kwargs,  # type: ignore[call-overload]
-    )
-    return result
+from tests.live.command import run_petsage
 
 
 def test_version_prints_the_package_version() -> None:
     """`petsage --version` prints the version from package metadata."""
-    result = _petsage("--version")
+    result = run_petsage("--version")
     assert result.returncode == 0
     assert result.stdout.strip() == f"petsage {__version__}"
 
 
 def test_unknown_flag_is_a_usage_error() -> None:
     """An unknown option exits 2 with a usage message."""
-    result = _petsage("serve", "--colour", "blue")
+    result = run_petsage("serve", "--colour", "blue")
     assert result.returncode == 2
     assert result.stderr.startswith("usage: petsage")
     assert "unrecognized arguments: --colour blue" in result.stderr
@@ -54,7 +44,7 @@ def test_flag_beats_environment_variable() -> None:
 
 def test_invalid_setting_refuses_to_start_naming_the_key() -> None:
     """A bad PETSAGE_* value stops the command with exit 78 and one line naming the variable."""
-    result = _petsage("serve", env={"PETSAGE_WORKERS": "0", "PATH": ""})
+    result = run_petsage("serve", env={"PETSAGE_WORKERS": "0", "PATH": ""})
     assert result.returncode == 78
     assert result.stderr.startswith("petsage: invalid settings: PETSAGE_WORKERS:")
 
@@ -126,7 +116,7 @@ def test_probe_imports_only_the_standard_library() -> None:
 
 def test_probe_with_a_bad_port_variable_exits_78_naming_it() -> None:
     """`PETSAGE_PORT=http petsage probe` stops with exit 78 and one line naming the variable."""
-    result = _petsage("probe", env={**os.environ, "PETSAGE_PORT": "http"})
+    result = run_petsage("probe", env={**os.environ, "PETSAGE_PORT": "http"})
     assert result.returncode == 78
     assert result.stderr == "petsage: invalid settings: PETSAGE_PORT: not an integer: 'http'\n"
     assert result.stdout == ""

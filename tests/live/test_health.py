@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from petsage.testing import LiveServer, free_port, running_server
+from tests.live.command import run_petsage
 from tests.live.standins import http_server, hung_http_server, tcp_listener
 
 # The issue's bound: the answer comes within the largest timeout (0.5 s) plus a small margin;
@@ -123,16 +124,6 @@ def test_successful_probes_stay_out_of_the_access_log_and_failures_do_not(
     assert "/api/v1/health/ready/listening HTTP" not in log
 
 
-def _probe(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "petsage", "probe", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-    )
-
-
 @pytest.mark.parametrize(
     ("path", "code", "words"),
     [
@@ -146,7 +137,7 @@ def test_probe_exit_code_follows_the_status(
     server: LiveServer, path: str, code: int, words: str
 ) -> None:
     """`petsage probe URL` exits 0 on 2xx and 1 otherwise, printing one line."""
-    result = _probe(f"{server.base_url}{path}", "--timeout", "10")
+    result = run_petsage("probe", f"{server.base_url}{path}", "--timeout", "10")
     assert result.returncode == code, result.stdout + result.stderr
     assert result.stdout.count("\n") == 1
     assert words in result.stdout
@@ -155,14 +146,14 @@ def test_probe_exit_code_follows_the_status(
 def test_probe_defaults_to_the_local_readiness_endpoint(server: LiveServer) -> None:
     """Without a URL, probe asks PETSAGE_HOST:PETSAGE_PORT's readiness (503 here: exit 1)."""
     env = {**os.environ, "PETSAGE_PORT": str(server.port)}
-    result = _probe("--timeout", "10", env=env)
+    result = run_petsage("probe", "--timeout", "10", env=env)
     assert result.returncode == 1
     assert result.stdout.startswith(f"http://127.0.0.1:{server.port}/api/v1/health/ready: 503")
 
 
 def test_probe_of_nothing_listening_exits_1() -> None:
     """A refused connection is one line saying unreachable, and exit 1."""
-    result = _probe(f"http://127.0.0.1:{free_port()}/api/v1/health/ready")
+    result = run_petsage("probe", f"http://127.0.0.1:{free_port()}/api/v1/health/ready")
     assert result.returncode == 1
     assert "unreachable" in result.stdout
     assert result.stdout.count("\n") == 1

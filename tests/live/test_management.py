@@ -5,8 +5,6 @@ from __future__ import annotations
 import http.client
 import json
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -14,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from petsage.testing import free_port, running_server
+from tests.live.command import run_petsage
 from tests.live.raw import exchange
 
 
@@ -101,13 +100,12 @@ def test_a_blocked_main_loop_fails_management_liveness(tmp_path: Path) -> None:
 
 def test_workers_with_a_management_port_exit_78_naming_both_settings() -> None:
     """--workers 2 with PETSAGE_MANAGEMENT_PORT stops at once with exit 78, naming the settings."""
-    result = subprocess.run(
-        [sys.executable, "-m", "petsage", "serve", "--workers", "2"],
+    result = run_petsage(
+        "serve",
+        "--workers",
+        "2",
         env={"PETSAGE_MANAGEMENT_PORT": str(free_port()), "PATH": ""},
-        capture_output=True,
-        text=True,
         timeout=30,
-        check=False,
     )
     assert result.returncode == 78
     assert "PETSAGE_MANAGEMENT_PORT" in result.stderr
@@ -117,13 +115,12 @@ def test_workers_with_a_management_port_exit_78_naming_both_settings() -> None:
 def test_a_management_port_in_use_stops_the_server_at_startup() -> None:
     """A management port something else holds stops `petsage serve` before it serves."""
     with running_server() as other:
-        result = subprocess.run(
-            [sys.executable, "-m", "petsage", "serve", "--port", str(free_port())],
+        result = run_petsage(
+            "serve",
+            "--port",
+            str(free_port()),
             env={"PETSAGE_MANAGEMENT_PORT": str(other.port), "PATH": ""},
-            capture_output=True,
-            text=True,
             timeout=30,
-            check=False,
         )
     assert result.returncode != 0
     assert "Address already in use" in result.stderr

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from petsage.testing import LiveServer, free_port, running_server
+from tests.live.command import run_petsage
 from tests.live.raw import exchange
 from tests.live.test_health import _get
 
@@ -117,16 +116,6 @@ def test_drain_fails_readiness_with_plugins(plugin_dir: Path) -> None:
         assert live.process.wait(30) == 0
 
 
-def _serve(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "petsage", "serve", "--port", str(free_port())],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, **env},
-    )
-
-
 @pytest.mark.parametrize(
     ("checks", "says"),
     [
@@ -139,7 +128,9 @@ def _serve(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 )
 def test_bad_reference_exits_78_naming_it(plugin_dir: Path, checks: str, says: str) -> None:
     """A reference that names no check stops `petsage serve`: exit 78, one line naming it."""
-    result = _serve(_env(plugin_dir, checks))
+    result = run_petsage(
+        "serve", "--port", str(free_port()), env={**os.environ, **_env(plugin_dir, checks)}
+    )
     assert result.returncode == 78
     (line,) = result.stderr.splitlines()
     assert line.startswith("petsage: invalid checks: PETSAGE_CHECKS: ")
