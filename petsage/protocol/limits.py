@@ -269,7 +269,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         if cycle is not None and cycle.response_complete and cycle.more_body:
             # Answered before its body arrived: keeping the connection would mean reading the
             # rest first, and a body that never comes would hold it.
-            self.transport.close()
+            self._close_lingering()
         elif self._deferred_problem is not None and not self.pipeline:
             self._write_problem_and_close(self._deferred_problem)
         elif self.timeout_keep_alive_task is not None:
@@ -332,8 +332,12 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._write_problem_and_close(response)
 
     def _write_problem_and_close(self, response: bytes) -> None:
-        """Write ``response``, shut the write side, drop what still arrives, then close."""
         self.transport.write(response)
+        self._close_lingering()
+
+    def _close_lingering(self) -> None:
+        """Shut the write side once what is written has gone, drop what still arrives, then close:
+        what the client sent unread would otherwise reset the connection under the answer."""
         if not self.transport.can_write_eof():
             self.transport.close()
             return
