@@ -17,13 +17,14 @@ from petsage.contract import (
     ROOT_DOCUMENT,
     base_path,
     load_document,
+    monitoring_operation_ids,
     spec_dir,
 )
 from petsage.health.config import HealthConfig, load_health_config
 from petsage.health.lifecycle import Lifecycle
-from petsage.health.runner import Registration
 from petsage.health.service import HealthService
 from petsage.health.system import EventLoopMonitor
+from petsage.health.typing import Registration
 from petsage.metrics import HealthMetrics
 from petsage.middleware.access_log import AccessLogMiddleware
 from petsage.middleware.contract import ContractDocumentsMiddleware
@@ -54,7 +55,15 @@ def _service_app(
     app = LeanAsyncApp(
         __name__,
         # Outermost, around Connexion's own error layers: it sees every response PetSage sends.
-        middlewares=[partial(AccessLogMiddleware, log_probes=log_probes), *MIDDLEWARES],
+        middlewares=[
+            partial(
+                AccessLogMiddleware,
+                # Answered below 400, the operations monitoring calls every few seconds (those the
+                # contract tags System Health) stay out of the log unless log_probes is set.
+                quiet_operations=frozenset() if log_probes else monitoring_operation_ids(),
+            ),
+            *MIDDLEWARES,
+        ],
         specification_dir=spec_dir(),
         jsonifier=PydanticJsonifier(),
         validator_map={"parameter": ConciseParameterValidator},

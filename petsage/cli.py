@@ -18,7 +18,7 @@ from petsage.probe import EXIT_CONFIG, EXIT_OK
 
 if TYPE_CHECKING:
     from petsage.health.config import HealthConfig
-    from petsage.health.runner import Registration
+    from petsage.health.typing import Registration
     from petsage.settings import Settings
 
 __all__ = ["EXIT_CONFIG", "EXIT_OK", "build_parser", "load_settings", "main"]

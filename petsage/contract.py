@@ -64,16 +64,11 @@ def _monitoring_templates() -> list[str]:
 
 
 @cache
-def _monitoring_pattern() -> re.Pattern[bytes]:
-    # A path parameter ("{check}") matches one segment, as Connexion routes it.
+def monitoring_paths() -> re.Pattern[bytes]:
+    """What the path of an operation tagged ``System Health`` (smoke test, health, metrics)
+    matches in full; a path parameter (``{check}``) matches one segment, as Connexion routes it."""
     alternatives = (
         re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
         for template in _monitoring_templates()
     )
     return re.compile("|".join(alternatives).encode())
-
-
-def is_monitoring_path(path: bytes) -> bool:
-    """Whether ``path`` is that of an operation tagged ``System Health`` (smoke test, health,
-    metrics) in the contract."""
-    return _monitoring_pattern().fullmatch(path) is not None

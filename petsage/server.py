@@ -46,15 +46,20 @@ from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess, multiprocess
 
 from petsage.app import create_app, create_management_app
+from petsage.contract import monitoring_paths
 from petsage.health.config import HealthConfig, load_health_config
 from petsage.health.lifecycle import Lifecycle
 from petsage.health.plugins import load_checks
-from petsage.health.runner import Registration
 from petsage.health.system import EventLoopMonitor
+from petsage.health.typing import Registration
 from petsage.logs import log_config
 from petsage.management import ManagementListener
 from petsage.metrics import DRAINING, multiprocess_directory, worker_exited
-from petsage.protocol.descriptors import raise_open_file_limit
+from petsage.protocol.descriptors import (
+    default_max_connections,
+    open_file_limit,
+    raise_open_file_limit,
+)
 from petsage.protocol.limits import HttpLimits, LimitedHttpToolsProtocol
 from petsage.settings import Settings, variable
 
@@ -70,6 +75,24 @@ def settings_environment(settings: Settings) -> dict[str, str]:
     }
 
 
+def http_limits(settings: Settings) -> HttpLimits:
+    """The HTTP layer's bounds and Host rules, from the settings and the contract."""
+    return HttpLimits(
+        max_header_bytes=settings.max_header_bytes,
+        max_header_count=settings.max_header_count,
+        max_url_bytes=settings.max_url_bytes,
+        header_timeout=settings.header_timeout,
+        allowed_hosts=tuple(settings.allowed_hosts),
+        max_body_bytes=settings.max_body_bytes,
+        body_timeout=settings.body_timeout,
+        send_timeout=settings.send_timeout,
+        send_buffer_bytes=settings.send_buffer_bytes,
+        socket_send_buffer_bytes=settings.socket_send_buffer_bytes,
+        max_connections=settings.max_connections or default_max_connections(open_file_limit()),
+        monitoring_paths=monitoring_paths(),
+    )
+
+
 def uvicorn_config(
     settings: Settings, app: AsyncApp | str, *, management: bool = False
 ) -> uvicorn.Config:
@@ -81,7 +104,7 @@ def uvicorn_config(
     return uvicorn.Config(
         app,
         host=settings.host,
-        port=settings.management_port or 0 if management else settings.port,
+        port=(settings.management_port or 0) if management else settings.port,
         workers=1 if management else settings.workers,
         log_level=settings.log_level,
         log_config=None if management else log_config(settings),
@@ -90,7 +113,7 @@ def uvicorn_config(
         # every worker process, and uvicorn only ever calls it like the class.
         http=cast(
             type[asyncio.Protocol],
-            partial(LimitedHttpToolsProtocol, limits=HttpLimits.from_settings(settings)),
+            partial(LimitedHttpToolsProtocol, limits=http_limits(settings)),
         ),
         loop="uvloop",
         lifespan="on",

@@ -6,10 +6,11 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel
 
+from petsage.wire import JSON
+
 # What a Connexion handler returns: body (written by ``PydanticJsonifier``), status, headers.
 HandlerResult = tuple[BaseModel, int, dict[str, str]]
 
-JSON = "application/json"
 NO_STORE = {"Cache-Control": "no-store"}
 
 

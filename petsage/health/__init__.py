@@ -1,13 +1,15 @@
 """Health checks: liveness and readiness, bounded, cached and shared (no HTTP in here).
 
-A check is anything with a ``name`` and an ``async def check() -> CheckResult``; ``named_check``
-lifts a plain function into one, and a ``Registration`` says how to run it.
+The plug-in contract: a check is anything with a ``name`` and an ``async def check() ->
+CheckResult`` (``Check``); ``named_check`` lifts a plain function into one; a ``Registration``
+says how to run it; a check that holds a connection is also ``Closable``, and its ``aclose`` runs
+at shutdown. Each type is defined in ``petsage.health.typing``.
 """
 
 from __future__ import annotations
 
-from petsage.health.checks import Check, named_check
+from petsage.health.checks import named_check
 from petsage.health.models import CheckResult
-from petsage.health.runner import Registration
+from petsage.health.typing import Check, Closable, Registration
 
-__all__ = ["Check", "CheckResult", "Registration", "named_check"]
+__all__ = ["Check", "CheckResult", "Closable", "Registration", "named_check"]

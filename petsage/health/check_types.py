@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from petsage.health.checks import NAME_PATTERN, Check
+from petsage.health.checks import NAME_PATTERN
 from petsage.health.credentials import Password
 from petsage.health.dependencies import HttpCheck, TcpCheck
-from petsage.health.runner import Registration
+from petsage.health.typing import Check, Registration
 
 Seconds = Annotated[float, Field(gt=0, le=60)]
 

@@ -1,4 +1,5 @@
-"""The checker interface, in the spirit of Kubernetes' ``healthz.HealthChecker``."""
+"""Check names, and ``named_check``: a plain function lifted into a ``Check``, as Kubernetes'
+``healthz.NamedCheck`` does."""
 
 from __future__ import annotations
 
@@ -7,35 +8,18 @@ import inspect
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol, cast, runtime_checkable
+from typing import cast
 
 from petsage.health.models import CheckResult
+from petsage.health.typing import Check, CheckFunction
 
 # Names appear in URLs and in the response keys: short lowercase words joined by hyphens.
 NAME_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
-CheckFunction = Callable[[], Awaitable[CheckResult | None]] | Callable[[], CheckResult | None]
-
-
-class Check(Protocol):
-    """A named check. ``check`` may raise or hang: the runner bounds it and reports ``fail``."""
-
-    @property
-    def name(self) -> str: ...
-
-    async def check(self) -> CheckResult: ...
-
-
-@runtime_checkable
-class Closable(Protocol):
-    """A check that holds a connection between runs closes it in ``aclose`` at shutdown."""
-
-    async def aclose(self) -> None: ...
-
 
 def validate_name(name: str) -> str:
     """``name`` itself; raises ``ValueError`` when it is not a short lowercase-hyphenated word."""
-    if len(name) > 63 or not NAME_PATTERN.fullmatch(name):
+    if not isinstance(name, str) or len(name) > 63 or not NAME_PATTERN.fullmatch(name):
         raise ValueError(f"check name {name!r} is not lowercase words joined by hyphens")
     return name
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterable, Sequence
 from importlib.metadata import entry_points
-from typing import TypeGuard
 
-from petsage.health.checks import Check, validate_name
-from petsage.health.runner import Registration
+from petsage.health import Check, Registration
+from petsage.health.checks import validate_name
 
 ENTRY_POINT_GROUP = "petsage.checks"
 
@@ -37,17 +36,13 @@ def _resolve(reference: str) -> object:
     return target
 
 
-def _is_check(value: object) -> TypeGuard[Check]:
-    return isinstance(getattr(value, "name", None), str) and callable(getattr(value, "check", None))
-
-
 def _registrations(value: object) -> list[Registration]:
     items = list(value) if isinstance(value, list | tuple) else [value]
     found: list[Registration] = []
     for item in items:
         if isinstance(item, Registration):
             found.append(item)
-        elif _is_check(item):
+        elif isinstance(item, Check):
             found.append(Registration(item))
         else:
             raise ValueError(

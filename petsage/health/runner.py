@@ -11,45 +11,18 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import Protocol
 
-from petsage.health.checks import Check
 from petsage.health.models import CheckResult, Status
+from petsage.health.typing import Observer, Registration
 
 logger = logging.getLogger(__name__)
 
 _SEVERITY: dict[Status, int] = {"pass": 0, "warn": 1, "fail": 2}
 
 
-@dataclass(frozen=True, slots=True)
-class Registration:
-    """A check and how to run it. A failing check that is not ``critical`` reports ``warn``.
-
-    ``measurement`` names what the check observes: the response key is ``name:measurement``.
-    """
-
-    check: Check
-    timeout: float = 1.0
-    critical: bool = True
-    ttl: float = 0.0
-    measurement: str | None = None
-
-    @property
-    def key(self) -> str:
-        name = self.check.name
-        return f"{name}:{self.measurement}" if self.measurement else name
-
-
 def worst(statuses: Iterable[Status]) -> Status:
     """The aggregate status: ``fail`` over ``warn`` over ``pass`` (``pass`` for none)."""
     return max(statuses, key=_SEVERITY.__getitem__, default="pass")
-
-
-class Observer(Protocol):
-    """Told about every run of a check (not about cached answers), e.g. to export metrics."""
-
-    def check_ran(self, name: str, result: CheckResult, seconds: float) -> None: ...
 
 
 class _Slot:

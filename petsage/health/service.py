@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Iterable, Sequence
-from typing import Protocol
 
 from petsage import __version__
-from petsage.health.checks import Closable
 from petsage.health.config import Health
 from petsage.health.lifecycle import Lifecycle
-from petsage.health.models import CheckResult, HealthResponse, Status
-from petsage.health.runner import Observer, Registration, Runner, worst
+from petsage.health.models import CheckResult, HealthResponse
+from petsage.health.runner import Runner, worst
 from petsage.health.system import (
     SHUTDOWN,
     EventLoopCheck,
@@ -20,16 +18,11 @@ from petsage.health.system import (
     ShutdownCheck,
     UptimeCheck,
 )
+from petsage.health.typing import Closable, HealthObserver, Registration
 
 # Where the app's lifespan leaves the service for the handlers (ASGI lifespan state).
 STATE_KEY = "health"
 _PROBES = frozenset({"liveness", "readiness"})
-
-
-class HealthObserver(Observer, Protocol):
-    """Told about every check run and every probe's aggregate status."""
-
-    def probe_answered(self, probe: str, status: Status) -> None: ...
 
 
 class HealthService:

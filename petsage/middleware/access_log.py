@@ -13,17 +13,12 @@ import urllib.parse
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from petsage.contract import monitoring_operation_ids
 from petsage.request_path.operation_id import operation_id, share_routing
 
 ACCESS_LOGGER = "petsage.access"
 # The access line's arguments, in order: the names JSON logs give them.
 FIELDS = ("client", "method", "path", "httpVersion", "status", "operationId", "durationMs")
 LINE = '%s - "%s %s HTTP/%s" %d %s %.1f ms'
-
-# Answered below 400, these stay out of the log: the operations monitoring calls every few
-# seconds, those the contract tags ``System Health`` (smoke test, health probes, metrics).
-QUIET_OPERATIONS = monitoring_operation_ids()
 
 logger = logging.getLogger(ACCESS_LOGGER)
 
@@ -40,11 +35,12 @@ def _client(scope: Scope) -> str:
 
 
 class AccessLogMiddleware:
-    """Logs each HTTP response to ``petsage.access`` at ``info``; ``log_probes`` logs them all."""
+    """Logs each HTTP response to ``petsage.access`` at ``info``, but those of
+    ``quiet_operations`` (operationIds) answered below 400."""
 
-    def __init__(self, app: ASGIApp, *, log_probes: bool = False) -> None:
+    def __init__(self, app: ASGIApp, *, quiet_operations: frozenset[str] = frozenset()) -> None:
         self.app = app
-        self.quiet = frozenset() if log_probes else QUIET_OPERATIONS
+        self.quiet = quiet_operations
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -16,8 +16,8 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from petsage.contract import API_DOCUMENT, ROOT_DOCUMENT, base_path, load_document, load_text
+from petsage.wire import JSON
 
-JSON = "application/json"
 YAML = "application/yaml"  # RFC 9512
 
 

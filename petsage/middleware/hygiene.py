@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# Added to every response here, outside every layer of Connexion.
-NOSNIFF = (b"x-content-type-options", b"nosniff")
+from petsage.wire import NOSNIFF
 
 
 def _unwanted(name: bytes) -> bool:

@@ -12,8 +12,6 @@ import ipaddress
 import re
 from collections.abc import Sequence
 
-from petsage.contract import is_monitoring_path
-
 # uri-host [ ":" port ]: an IP literal in brackets, or a reg-name (which covers IPv4 addresses).
 _HOST = re.compile(rb"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::[0-9]*)?")
 # What an allow-list entry may be besides "*" and an IP literal: a DNS name, maybe "*." first.
@@ -57,9 +55,12 @@ def _listed(host: str, allowed: Sequence[str]) -> bool:
     )
 
 
-def is_allowed(host: str, target: bytes, allowed: Sequence[str]) -> bool:
+def is_allowed(
+    host: str, target: bytes, allowed: Sequence[str], monitoring_paths: re.Pattern[bytes]
+) -> bool:
     """Whether a request for ``target`` (its request-target) may name ``host``: always with an
-    empty list or ``*``; a listed name or address; an IP literal on a monitoring path."""
+    empty list or ``*``; a listed name or address; an IP literal on a path ``monitoring_paths``
+    matches in full."""
     if not allowed or ANY_HOST in allowed or _listed(host, allowed):
         return True
-    return is_ip_literal(host) and is_monitoring_path(target.partition(b"?")[0])
+    return is_ip_literal(host) and monitoring_paths.fullmatch(target.partition(b"?")[0]) is not None

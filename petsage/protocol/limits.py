@@ -36,7 +36,6 @@ import logging
 import re
 import socket
 from dataclasses import dataclass
-from http import HTTPStatus
 from typing import Any, NoReturn
 
 from uvicorn._types import ASGI3Application
@@ -47,15 +46,13 @@ from uvicorn.protocols.http.httptools_impl import (
 )
 
 from petsage.protocol.capacity import CapWarning, SlowReaders, evict_longest_waiting, soft_cap
-from petsage.protocol.descriptors import default_max_connections, open_file_limit
 from petsage.protocol.hosts import host_name, is_allowed
-from petsage.settings import Settings
+from petsage.wire import NOSNIFF, PROBLEM_JSON, reason
 
 _NOT_HTTP = "The request is not valid HTTP/1.1."
 # RFC 3986 §2.1: "%" is always followed by two hex digits; httptools lets anything through.
 _BAD_PERCENT = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 _END_OF_AUTHORITY = re.compile(rb"[/?#]")
-_TITLES = {413: "Content Too Large"}  # RFC 9110's name; Python 3.11 still has the old one
 # After a problem is written, the write side is shut and what the client still sends is read and
 # dropped for up to this long before the close: closing with unread bytes would send a reset,
 # which can destroy the answer before the client reads it (RFC 9112 §9.6, a "lingering close").
@@ -67,7 +64,10 @@ _slow_readers = SlowReaders()
 
 @dataclass(frozen=True)
 class HttpLimits:
-    """What one request may make the server hold, and which hosts it may name."""
+    """What one request may make the server hold, and which hosts it may name: values the
+    composition root (``petsage.server.http_limits``) derives from the settings and the contract.
+
+    ``monitoring_paths``: the paths on which an unlisted IP literal is accepted in ``Host``."""
 
     max_header_bytes: int
     max_header_count: int
@@ -80,22 +80,7 @@ class HttpLimits:
     send_buffer_bytes: int
     socket_send_buffer_bytes: int
     max_connections: int
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> HttpLimits:
-        return cls(
-            max_header_bytes=settings.max_header_bytes,
-            max_header_count=settings.max_header_count,
-            max_url_bytes=settings.max_url_bytes,
-            header_timeout=settings.header_timeout,
-            allowed_hosts=tuple(settings.allowed_hosts),
-            max_body_bytes=settings.max_body_bytes,
-            body_timeout=settings.body_timeout,
-            send_timeout=settings.send_timeout,
-            send_buffer_bytes=settings.send_buffer_bytes,
-            socket_send_buffer_bytes=settings.socket_send_buffer_bytes,
-            max_connections=settings.max_connections or default_max_connections(open_file_limit()),
-        )
+    monitoring_paths: re.Pattern[bytes]
 
 
 class _RejectedError(Exception):
@@ -109,15 +94,15 @@ class _RejectedError(Exception):
 
 def problem_bytes(status: int, detail: str, extra_headers: list[tuple[bytes, bytes]]) -> bytes:
     """A complete problem+json response that closes the connection."""
-    title = _TITLES.get(status) or HTTPStatus(status).phrase
+    title = reason(status)
     body = json.dumps(
         {"type": "about:blank", "title": title, "status": status, "detail": detail}
     ).encode()
     headers = [
         *extra_headers,
-        (b"content-type", b"application/problem+json"),
+        (b"content-type", PROBLEM_JSON.encode()),
         (b"content-length", str(len(body)).encode()),
-        (b"x-content-type-options", b"nosniff"),
+        NOSNIFF,
         (b"connection", b"close"),
     ]
     lines = [name + b": " + value + b"\r\n" for name, value in headers]
@@ -289,7 +274,9 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         host = host_name(hosts[0] if authority is None else authority)
         if host is None:
             self._reject(400, "The Host header is not a valid host.")
-        elif not is_allowed(host, self.url, self.limits.allowed_hosts):
+        elif not is_allowed(
+            host, self.url, self.limits.allowed_hosts, self.limits.monitoring_paths
+        ):
             self._reject(400, "The Host header names a host this server does not serve.")
 
     def _check_framing(self) -> None:

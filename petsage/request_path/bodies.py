@@ -10,6 +10,8 @@ from __future__ import annotations
 from connexion.exceptions import ProblemException
 from starlette.types import Scope
 
+from petsage.wire import reason
+
 
 def carries_body(scope: Scope) -> bool:
     """A ``Content-Length`` other than 0, or any ``Transfer-Encoding`` (RFC 9112 §6.3)."""
@@ -24,7 +26,7 @@ def refuse_body(scope: Scope) -> None:
     if carries_body(scope):
         raise ProblemException(
             status=413,
-            title="Content Too Large",
+            title=reason(413),
             detail="This operation takes no request body.",
             headers={"Connection": "close"},
         )

@@ -20,7 +20,7 @@ from connexion.middleware.response_validation import (
 )
 from connexion.operations import AbstractOperation
 
-from petsage.middleware.hygiene import NOSNIFF
+from petsage.wire import NOSNIFF
 
 
 class _OuterHeadersValidationOperation(ResponseValidationOperation):  # type: ignore[misc]

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from petsage.app import create_app
+from petsage.contract import monitoring_operation_ids
 from petsage.health.lifecycle import Lifecycle
-from petsage.middleware.access_log import ACCESS_LOGGER, FIELDS, QUIET_OPERATIONS
+from petsage.middleware.access_log import ACCESS_LOGGER, FIELDS
 from petsage.settings import Settings
 
 CASES = [
@@ -70,4 +71,6 @@ def test_quiet_operations_are_the_monitoring_operations() -> None:
     """The operations kept out of the log are the smoke test, the health probes and the metrics
     (the contract's System Health tag), GET and HEAD; the welcome is not one of them."""
     probes = ["SmokeTest", "SmokeTestLegacy", "Liveness", "Readiness", "ReadinessCheck", "Metrics"]
-    assert {f"{verb}{name}" for verb in ("get", "head") for name in probes} == QUIET_OPERATIONS
+    assert {
+        f"{verb}{name}" for verb in ("get", "head") for name in probes
+    } == monitoring_operation_ids()

@@ -15,8 +15,9 @@ from petsage.health.credentials import Password
 from petsage.health.models import CheckResult
 from petsage.health.postgres import PostgresCheck
 from petsage.health.redis import RedisCheck
-from petsage.health.runner import Registration, Runner
+from petsage.health.runner import Runner
 from petsage.health.sessions import SessionCheck
+from petsage.health.typing import Registration
 from petsage.testing import free_port
 from tests.services.datastores import Postgres, Redis
 

@@ -14,10 +14,10 @@ import pytest
 import trustme
 
 from petsage.health.check_types import HttpConfig
-from petsage.health.checks import Check
 from petsage.health.dependencies import HttpCheck, TcpCheck
 from petsage.health.models import CheckResult
-from petsage.health.runner import Registration, Runner
+from petsage.health.runner import Runner
+from petsage.health.typing import Check, Registration
 from petsage.testing import free_port
 from tests.live.standins import recording_http_server, tcp_listener
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from petsage.contract import monitoring_paths
 from petsage.protocol.hosts import allow_list_entry, host_name, is_allowed, is_ip_literal
 
 
@@ -45,7 +46,7 @@ def test_allow_list_matches_names_and_subdomain_wildcards(
     host: str, allowed: tuple[str, ...], expected: bool
 ) -> None:
     """An empty list or ``*`` allows any host; ``*.x`` allows subdomains of x, not x itself."""
-    assert is_allowed(host, b"/", allowed) is expected
+    assert is_allowed(host, b"/", allowed, monitoring_paths()) is expected
 
 
 MONITORING = [
@@ -64,20 +65,20 @@ IP_LITERALS = ["10.1.2.3", "35.191.0.1", "[fd00::1]", "[::ffff:10.0.0.5]"]
 @pytest.mark.parametrize("host", IP_LITERALS)
 def test_ip_literals_reach_the_monitoring_operations(host: str, target: bytes) -> None:
     """Under an allow-list an unlisted IP literal may ask for the smoke test, health, metrics."""
-    assert is_allowed(host, target, ("api.example",))
+    assert is_allowed(host, target, ("api.example",), monitoring_paths())
 
 
 @pytest.mark.parametrize("target", OTHER)
 @pytest.mark.parametrize("host", IP_LITERALS)
 def test_ip_literals_stay_out_of_other_paths(host: str, target: bytes) -> None:
     """Under an allow-list an unlisted IP literal is refused on every other path."""
-    assert not is_allowed(host, target, ("api.example",))
+    assert not is_allowed(host, target, ("api.example",), monitoring_paths())
 
 
 @pytest.mark.parametrize("target", MONITORING + OTHER)
 def test_names_off_the_list_are_refused_everywhere(target: bytes) -> None:
     """A name a DNS-rebinding page could send is refused on the monitoring paths too."""
-    assert not is_allowed("rebind.attacker.example", target, ("api.example",))
+    assert not is_allowed("rebind.attacker.example", target, ("api.example",), monitoring_paths())
 
 
 @pytest.mark.parametrize(
