@@ -31,13 +31,14 @@ test: lint spec-lint pytest ## everything CI runs
 
 # The inner loop, under a minute: no npm, no Chromium, no server started (the tests of tests/live,
 # tests/deploy and tests/browser carry those markers; tests/conftest.py applies them).
-check: lint ## ruff, ruff format, mypy --strict, and the in-process tests (unit, api, contract)
+check: lint ## ruff, ruff format, mypy --strict, import-linter, and the in-process tests (unit, api, contract)
 	$(BIN)/pytest -m "not live and not deploy and not browser"
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Spectral: spectral:oas and the OWASP ruleset (.spectral.yaml); Redocly: recommended, warnings as
 # errors (redocly.yaml), with its telemetry and update check off.
