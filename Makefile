@@ -92,7 +92,7 @@ contract: $(VENV)/.test-deps
 	@test -n "$(URL)" || { echo "usage: make contract URL=<base URL of the API, ending in /api/v1>" >&2; exit 2; }
 	$(BIN)/schemathesis run openapi/petsage.yaml --url '$(URL)'
 
-# The container image (README, Deployment): built with podman, on python:3.11-slim-bookworm where it
+# The container image (docs/deployment.md): built with podman, on python:3.11-slim-bookworm where it
 # can be pulled, else on a bookworm base built once with debootstrap; image-test runs it as the pod of
 # deploy/k8s runs it (tests/image/, outside the default pytest run). Both install what they need.
 .PHONY: image image-test

@@ -18,11 +18,12 @@ ROOT = Path(__file__).parents[1]
 OPENAPI_DIR = ROOT / "openapi"
 
 
-def readme_section(heading: str) -> str:
-    """The README's text under ``heading`` (a whole heading line, ``## Configuration``), up to the
-    next heading of the same level or above; code blocks are kept whole."""
+def doc_section(document: str, heading: str) -> str:
+    """The text of ``document`` (a path from the repository's root, ``docs/configuration.md``)
+    under ``heading`` (a whole heading line, ``## Check types``), up to the next heading of the
+    same level or above; code blocks are kept whole."""
     level = len(heading.split(" ", 1)[0])
-    lines = (ROOT / "README.md").read_text().splitlines()
+    lines = (ROOT / document).read_text().splitlines()
     start = lines.index(heading) + 1
     section, in_code = [], False
     for line in lines[start:]:

@@ -31,7 +31,7 @@ from tests.image.conftest import (
 
 pytestmark = pytest.mark.image
 
-# Uncompressed, as the engine stores it; the README quotes it.
+# Uncompressed, as the engine stores it; docs/deployment.md quotes it.
 SIZE_BUDGET = 300 * 10**6
 # A port that is not the image's default, as in the report of the HEALTHCHECK that asked 8000.
 OTHER_PORT = "43113"

@@ -1,14 +1,10 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from pydantic import ValidationError
 
 from petsage.server import settings_environment
 from petsage.settings import Settings
-
-README = Path(__file__).parents[2] / "README.md"
 
 
 def test_defaults_serve_loopback_port_8000(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -76,7 +72,7 @@ def test_hardening_settings_round_trip_through_the_environment(
     assert Settings() == given
 
 
-def test_hardening_defaults_match_the_readme(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hardening_defaults_match_the_docs(monkeypatch: pytest.MonkeyPatch) -> None:
     """16 KiB of headers, 100 fields, an 8 KiB target, 10 s to send the headers, any host."""
     for name in ("MAX_HEADER_BYTES", "MAX_HEADER_COUNT", "MAX_URL_BYTES", "HEADER_TIMEOUT"):
         monkeypatch.delenv(f"PETSAGE_{name}", raising=False)

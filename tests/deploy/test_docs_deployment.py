@@ -1,4 +1,4 @@
-"""The README's Kubernetes section says what deploy/k8s does."""
+"""The Kubernetes section of docs/deployment.md says what deploy/k8s does."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ import re
 import pytest
 import yaml
 
-from tests.conftest import readme_section, table_rows
+from tests.conftest import doc_section, table_rows
 from tests.deploy.conftest import container, kustomization
 
 PROBES = ("startupProbe", "livenessProbe", "readinessProbe")
 
 
 def _kubernetes_section() -> str:
-    return readme_section("### Kubernetes")
+    return doc_section("docs/deployment.md", "## Kubernetes")
 
 
 @pytest.mark.parametrize("probe", PROBES)
@@ -33,7 +33,7 @@ def test_probe_table_matches_the_deployment(probe: str) -> None:
 
 
 def test_overlay_example_replaces_what_the_base_declares() -> None:
-    """The README's overlay names the base's image and replaces its generated ConfigMap."""
+    """The documented overlay names the base's image and replaces its generated ConfigMap."""
     block = _kubernetes_section().split("```yaml\n", 1)[1].split("```", 1)[0]
     overlay = yaml.safe_load(block)
     base = kustomization()

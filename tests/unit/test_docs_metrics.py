@@ -7,12 +7,13 @@ from prometheus_client import REGISTRY
 
 import petsage.metrics  # noqa: F401 - registers the series
 
-README = Path(__file__).parents[2] / "README.md"
+METRICS_DOC = Path(__file__).parents[2] / "docs" / "management-and-metrics.md"
 
 
-def test_the_readme_lists_every_petsage_series() -> None:
-    """The README's metrics table names exactly the petsage_* series the service exposes."""
-    section = README.read_text().partition("## Metrics")[2].partition("\n## ")[0]
+def test_the_docs_list_every_petsage_series() -> None:
+    """The metrics table of docs/management-and-metrics.md names exactly the petsage_* series
+    the service exposes."""
+    section = METRICS_DOC.read_text().partition("## Metrics")[2].partition("\n## ")[0]
     listed = set(re.findall(r"^\| `(petsage_[a-z_]+)`", section, re.MULTILINE))
     exposed = {
         family.name + ("_total" if family.type == "counter" else "")
