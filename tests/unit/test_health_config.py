@@ -31,7 +31,7 @@ _TCP = '[[health.checks]]\nname = "pet-db"\ntype = "tcp"\ntarget = "127.0.0.1:54
 
 
 def test_issue_example_loads_with_defaults_filled_in(tmp_path: Path) -> None:
-    """The README's example loads; timeout defaults to 1 s, critical to true."""
+    """The issue's example loads; timeout defaults to 1 s, critical to true."""
     path = tmp_path / "petsage.toml"
     path.write_text(EXAMPLE)
     pet_db, vet_api = load_health_config(path).health.checks
