@@ -66,13 +66,6 @@ def _promtool(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _heading_anchors(markdown: str) -> set[str]:
-    """The anchors GitHub gives the headings of ``markdown``: lower case, punctuation dropped,
-    spaces as hyphens."""
-    headings = re.findall(r"^#+ (.+)$", markdown, re.MULTILINE)
-    return {re.sub(r"[^\w\- ]", "", heading).lower().replace(" ", "-") for heading in headings}
-
-
 @needs_prometheus
 def test_promtool_check_rules_finds_nothing_to_fix() -> None:
     """`promtool check rules` (with its linter) accepts the rule file without a word of warning."""
@@ -135,8 +128,9 @@ def test_every_runbook_url_is_a_section_of_docs_runbooks(rule: dict[str, Any]) -
     docs/runbooks.md: the alert's own section."""
     base, _, anchor = rule["annotations"]["runbook_url"].partition("#")
     assert base == RUNBOOK_BASE
+    # GitHub's anchor of the heading "## PetSageNotReady" is "petsagenotready".
     assert anchor == rule["alert"].lower()
-    assert anchor in _heading_anchors(RUNBOOKS.read_text())
+    assert f"\n## {rule['alert']}\n" in RUNBOOKS.read_text()
 
 
 def test_every_runbook_is_an_alerts() -> None:
