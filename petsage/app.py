@@ -10,6 +10,7 @@ from connexion import AsyncApp
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 
+from petsage.api.exposure import EXPOSURE_STATE, Exposure, TokenFile
 from petsage.api.metrics import METRICS_STATE
 from petsage.contract import (
     API_DOCUMENT,
@@ -22,6 +23,7 @@ from petsage.contract import (
 )
 from petsage.health.config import HealthConfig, load_health_config
 from petsage.health.lifecycle import Lifecycle
+from petsage.health.main_loop import MainLoop
 from petsage.health.service import HealthService
 from petsage.health.system import EventLoopMonitor
 from petsage.health.typing import Registration
@@ -42,15 +44,21 @@ from petsage.settings import Settings
 
 
 def _service_app(
-    health: HealthService, *, log_probes: bool, counted: bool, metrics_here: bool
+    health: HealthService,
+    *,
+    log_probes: bool,
+    counted: bool,
+    metrics_here: bool,
+    exposure: Exposure,
 ) -> LeanAsyncApp:
     """The Connexion app around ``health``, its error handlers and middlewares, no API yet;
-    ``counted``: requests are counted; ``metrics_here``: ``/metrics`` answers."""
+    ``counted``: requests are counted; ``metrics_here``: ``/metrics`` answers; ``exposure``:
+    who gets the full health documents."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: object) -> AsyncIterator[dict[str, object]]:
         async with health.lifespan(app) as state:
-            yield {**state, METRICS_STATE: metrics_here}
+            yield {**state, METRICS_STATE: metrics_here, EXPOSURE_STATE: exposure}
 
     app = LeanAsyncApp(
         __name__,
@@ -91,26 +99,36 @@ def create_app(
     lifecycle: Lifecycle | None = None,
     checks: Sequence[Registration] = (),
     monitor: EventLoopMonitor | None = None,
+    main_loop: MainLoop | None = None,
 ) -> AsyncApp:
     """Build the ASGI app. ``validate_responses`` checks every response against the contract
     (the tests turn it on; it costs half the throughput, so production leaves it off).
 
     ``health_config`` defaults to the file ``settings.config`` names; ``lifecycle`` is how the
     server tells readiness it is draining; ``checks`` adds readiness checks written in Python;
-    ``monitor`` is the event-loop ticker the app's lifespan runs (the management app reads it).
-    ``/metrics`` answers here unless ``settings.management_port`` moves it to the management app
-    or ``settings.metrics`` is off.
+    ``monitor`` is the event-loop ticker the app's lifespan runs (the management app reads it);
+    ``main_loop`` is where this app's lifespan attaches the runner of ``checks`` (the management
+    app asks it). ``/metrics`` answers here only with ``settings.public_metrics``; the health
+    documents are whole only for a caller with the token of ``settings.health_token_file``.
     """
     config = health_config or load_health_config(settings.config)
-    observer = HealthMetrics() if settings.metrics else None
+    counted = settings.metrics and (settings.public_metrics or settings.management_port is not None)
     health = HealthService(
-        config.health, lifecycle or Lifecycle(), checks, monitor=monitor, observer=observer
+        config.health,
+        lifecycle or Lifecycle(),
+        checks,
+        monitor=monitor,
+        observer=HealthMetrics() if counted else None,
+        main_loop=main_loop,
     )
+    token_file = settings.health_token_file
+    tokens = None if token_file is None else TokenFile(token_file)
     app = _service_app(
         health,
         log_probes=settings.log_probes,
-        counted=settings.metrics,
-        metrics_here=settings.metrics and settings.management_port is None,
+        counted=counted,
+        metrics_here=settings.metrics and settings.public_metrics,
+        exposure=Exposure(details=False, tokens=tokens),
     )
     before_docs = MiddlewarePosition.BEFORE_SWAGGER
     # The contract as written; Connexion's docs layer serves only Swagger UI, which reads it.
@@ -140,6 +158,7 @@ def create_management_app(
     health_config: HealthConfig,
     lifecycle: Lifecycle,
     monitor: EventLoopMonitor,
+    main_loop: MainLoop,
     *,
     checks: Sequence[Registration] = (),
     metrics: bool = True,
@@ -147,17 +166,26 @@ def create_management_app(
     validate_responses: bool = False,
 ) -> AsyncApp:
     """The management listener's app (``openapi/management.yaml``): the health probes and
-    ``/metrics`` (unless ``metrics`` is off), on its own event loop. Its health service shares
-    the main app's lifecycle and reports the lag of ``monitor``, the main event loop's ticker."""
+    ``/metrics`` (unless ``metrics`` is off), on its own event loop, the health documents whole to
+    any caller. Its health service shares the main app's lifecycle, reports the lag of
+    ``monitor``, the main event loop's ticker, and asks ``main_loop`` for the results of
+    ``checks``, which run there only."""
     health = HealthService(
         health_config.health,
         lifecycle,
         checks,
         monitor=monitor,
-        runs_monitor=False,
+        main=False,
         observer=HealthMetrics() if metrics else None,
+        main_loop=main_loop,
     )
-    app = _service_app(health, log_probes=log_probes, counted=metrics, metrics_here=metrics)
+    app = _service_app(
+        health,
+        log_probes=log_probes,
+        counted=metrics,
+        metrics_here=metrics,
+        exposure=Exposure(details=True),
+    )
     # A path: its operations are $refs into petsage.yaml and root.yaml, resolved beside it.
     app.add_api(
         MANAGEMENT_DOCUMENT,

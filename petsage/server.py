@@ -49,6 +49,7 @@ from petsage.app import create_app, create_management_app
 from petsage.contract import monitoring_paths
 from petsage.health.config import HealthConfig, load_health_config
 from petsage.health.lifecycle import Lifecycle
+from petsage.health.main_loop import MainLoop
 from petsage.health.plugins import load_checks
 from petsage.health.system import EventLoopMonitor
 from petsage.health.typing import Registration
@@ -122,6 +123,33 @@ def uvicorn_config(
     )
 
 
+def exposure(settings: Settings) -> list[str]:
+    """Where the metrics and the health details are, in a line each (logged at startup)."""
+    management = settings.management_port
+    if not settings.metrics:
+        metrics = "Metrics: off (PETSAGE_METRICS=false)"
+    elif management is not None:
+        metrics = f"Metrics: /metrics on the management port {management} only"
+    elif settings.public_metrics:
+        metrics = f"Metrics: /metrics on the main port {settings.port} (PETSAGE_PUBLIC_METRICS)"
+    else:
+        metrics = (
+            "Metrics: off on the main port (set PETSAGE_MANAGEMENT_PORT, or"
+            " PETSAGE_PUBLIC_METRICS=true)"
+        )
+    where = [] if management is None else [f"on the management port {management}"]
+    if settings.health_token_file is not None:
+        where.append("on the main port to a bearer of the token in PETSAGE_HEALTH_TOKEN_FILE")
+    details = "; ".join(where) or "nowhere (anonymous callers of the main port get the status only)"
+    return [metrics, f"Health details: {details}"]
+
+
+def _announce(settings: Settings) -> None:
+    # Once uvicorn's configuration has set up the log, and once per service, not per worker.
+    for line in exposure(settings):
+        logger.info("%s", line)
+
+
 class DrainingServer(uvicorn.Server):
     """uvicorn's server with a drain between the stop signal and the shutdown, and the
     management listener (if any) serving from the moment this one listens until it has stopped."""
@@ -191,19 +219,30 @@ def draining_server(
     health_config = health_config or load_health_config(settings.config)
     if checks is None:
         checks = load_checks(settings.checks, taken=health_config.check_names)
-    lifecycle, monitor = Lifecycle(), EventLoopMonitor()
+    lifecycle, monitor, main_loop = Lifecycle(), EventLoopMonitor(), MainLoop()
     app = create_app(
-        settings, health_config=health_config, lifecycle=lifecycle, checks=checks, monitor=monitor
+        settings,
+        health_config=health_config,
+        lifecycle=lifecycle,
+        checks=checks,
+        monitor=monitor,
+        main_loop=main_loop,
     )
     config = uvicorn_config(settings, app)
     management = None
     if settings.management_port is not None:
-        # The main app's lifespan runs the main loop's ticker; the management app reads it.
+        # The main app's lifespan runs the main loop's ticker and the Python checks; the
+        # management app reads the one and asks for the others.
         management = ManagementListener(
             uvicorn_config(
                 settings,
                 create_management_app(
-                    health_config, lifecycle, monitor, checks=checks, metrics=settings.metrics
+                    health_config,
+                    lifecycle,
+                    monitor,
+                    main_loop,
+                    checks=checks,
+                    metrics=settings.metrics,
                 ),
                 management=True,
             )
@@ -242,6 +281,7 @@ def serve(
             _supervise(settings)
         return
     server = draining_server(settings, health_config, checks)
+    _announce(settings)
     server.run()
     if not server.started:
         sys.exit(STARTUP_FAILURE)
@@ -252,6 +292,7 @@ def _supervise(settings: Settings) -> None:
     # The supervisor serves nothing itself: each worker builds its app and server in
     # ``DrainingWorker.server``, so the supervisor's configuration names no app.
     config = uvicorn_config(settings, app="")
+    _announce(settings)
     # uvicorn's supervisor offers no hook for the server its workers run: it builds them
     # through its module's ``Process``, so that name is pointed at ours (this process only
     # supervises from here on). The module docstring lists this seam and its tests.

@@ -41,6 +41,16 @@ class Settings(BaseSettings):
         default=True,
         description="Count requests and checks and serve /metrics (false: neither; /metrics 404).",
     )
+    public_metrics: bool = Field(
+        default=False,
+        description="Serve /metrics on the main port when there is no management listener "
+        "(false: /metrics 404 there, nothing counted).",
+    )
+    health_token_file: Path | None = Field(
+        default=None,
+        description="File holding the bearer token that gets the full health documents on the "
+        "main port (a mounted Secret; read again when it changes); unset: no token is valid.",
+    )
 
     # Health checks, drain and logs.
     config: Path | None = Field(
@@ -145,6 +155,24 @@ class Settings(BaseSettings):
         if port is not None and port != 0 and port == info.data.get("port"):
             raise ValueError("must differ from PETSAGE_PORT")
         return port
+
+    @field_validator("public_metrics")
+    @classmethod
+    def _metrics_in_one_place(cls, public: bool, info: ValidationInfo) -> bool:
+        # With a management listener the metrics are served there only: asking for them on the
+        # main port as well is refused rather than ignored.
+        if public and info.data.get("management_port") is not None:
+            raise ValueError("cannot be used with PETSAGE_MANAGEMENT_PORT (metrics go there)")
+        return public
+
+    @field_validator("health_token_file")
+    @classmethod
+    def _readable_token(cls, path: Path | None) -> Path | None:
+        # Unreadable at startup is a mistake in the deployment; later (a rotation half done) it
+        # only makes every token wrong until the file is back.
+        if path is not None and not path.is_file():
+            raise ValueError(f"no such file: {path}")
+        return path
 
     @field_serializer("allowed_hosts", "checks")
     def _join_commas(self, items: list[str]) -> str:

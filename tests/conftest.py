@@ -16,6 +16,13 @@ from tests.services.datastores import Postgres, Redis, postgres_bin, running_pos
 
 ROOT = Path(__file__).parents[1]
 OPENAPI_DIR = ROOT / "openapi"
+# The health token the tests' operators hold (PETSAGE_HEALTH_TOKEN_FILE): the full documents.
+HEALTH_TOKEN = "operator-token-0123456789abcdef"
+
+
+def bearer(token: str = HEALTH_TOKEN) -> dict[str, str]:
+    """The ``Authorization`` header of a caller with ``token``."""
+    return {"Authorization": f"Bearer {token}"}
 
 
 def doc_section(document: str, heading: str) -> str:
@@ -95,6 +102,14 @@ def client(app: AsyncApp) -> Iterator[TestClient]:
     """A client of the started app (its lifespan has run, as under uvicorn)."""
     with app.test_client() as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def health_token_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A file holding ``HEALTH_TOKEN`` and a newline, as a mounted Secret would."""
+    path = tmp_path_factory.mktemp("secret") / "health-token"
+    path.write_text(HEALTH_TOKEN + "\n")
+    return path
 
 
 @pytest.fixture(scope="session")

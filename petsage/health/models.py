@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -38,8 +39,9 @@ class CheckResult(BaseModel):
     time: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))
 
 
-class HealthResponse(BaseModel):
-    """``components/schemas/HealthResponse``: the aggregate of a set of checks."""
+class HealthSummary(BaseModel):
+    """``components/schemas/HealthSummary``: the status and what identifies the service, nothing
+    about its checks or the process (what an anonymous caller of the main port gets)."""
 
     model_config = ConfigDict(
         extra="forbid", frozen=True, validate_by_name=True, serialize_by_alias=True
@@ -50,5 +52,21 @@ class HealthResponse(BaseModel):
     release_id: str = Field(alias="releaseId")
     service_id: str = Field(alias="serviceId")
     description: str
+
+
+class HealthResponse(HealthSummary):
+    """``components/schemas/HealthResponse``: the aggregate of a set of checks."""
+
     output: str | None = Field(default=None, exclude_if=_is_none)
     checks: dict[str, list[CheckResult]]
+
+    @cached_property
+    def summary(self) -> HealthSummary:
+        """This document without the checks and the output."""
+        return HealthSummary.model_construct(
+            status=self.status,
+            version=self.version,
+            release_id=self.release_id,
+            service_id=self.service_id,
+            description=self.description,
+        )

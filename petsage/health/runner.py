@@ -107,11 +107,12 @@ class Runner:
     def names(self) -> list[str]:
         return list(self._slots)
 
-    def select(self, exclude: Iterable[str] = ()) -> list[str]:
-        """Every check name but ``exclude``; raises ``UnknownCheckError`` for a name not known."""
+    def select(self, exclude: Iterable[str] = (), *, strict: bool = True) -> list[str]:
+        """Every check name but ``exclude``; raises ``UnknownCheckError`` for a name not known,
+        unless not ``strict``."""
         skipped = set(exclude)
         for name in skipped:
-            if name not in self._slots:
+            if strict and name not in self._slots:
                 raise UnknownCheckError(name)
         return [name for name in self._slots if name not in skipped]
 

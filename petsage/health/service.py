@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from petsage import __version__
 from petsage.health.config import Health
 from petsage.health.lifecycle import Lifecycle
+from petsage.health.main_loop import MainLoop
 from petsage.health.models import CheckResult, HealthResponse
 from petsage.health.runner import Runner, worst
 from petsage.health.system import (
@@ -29,9 +30,15 @@ class HealthService:
     """Liveness never touches a dependency: event-loop lag and uptime. Readiness adds ``shutdown``
     (failing once draining), memory, the configured dependencies and ``extra`` checks.
 
-    ``monitor`` is the ticker whose lag the probes report (a new one by default); this service's
-    lifespan runs it on its loop unless ``runs_monitor`` is false: the management listener's
-    service reads the main loop's ticker from another thread.
+    ``monitor`` is the ticker whose lag the probes report (a new one by default). The ``main``
+    app's service runs it on its loop; the management listener's (not ``main``) reads the main
+    loop's ticker from another thread.
+
+    ``main_loop``: the ``extra`` checks run on the main event loop only
+    (``petsage.health.main_loop``). The ``main`` service runs them itself and attaches its runner
+    to ``main_loop`` while it serves; any other service asks through it.
+    Each service closes the ``Closable`` checks it built (those of ``config``, one set per
+    service), and the main one the ``extra`` ones too.
     """
 
     def __init__(
@@ -41,11 +48,15 @@ class HealthService:
         extra: Sequence[Registration] = (),
         *,
         monitor: EventLoopMonitor | None = None,
-        runs_monitor: bool = True,
+        main: bool = True,
         observer: HealthObserver | None = None,
+        main_loop: MainLoop | None = None,
     ) -> None:
         self.lifecycle = lifecycle
-        self._runs_monitor = runs_monitor
+        self._main = main
+        self._main_loop = main_loop or MainLoop()
+        if not main:
+            extra = self._main_loop.proxies(extra)
         self.monitor = monitor or EventLoopMonitor()
         self._observer = observer
         event_loop = Registration(
@@ -77,26 +88,28 @@ class HealthService:
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: object) -> AsyncIterator[dict[str, HealthService]]:
         """The app's lifespan: measure the event loop while serving; hand the handlers this."""
-        if not self._runs_monitor:
-            yield {STATE_KEY: self}
-            return
-        self.monitor.start()
+        if self._main:
+            self.monitor.start()
+            self._main_loop.attach(self._readiness.run)
         try:
             yield {STATE_KEY: self}
         finally:
-            await self.monitor.stop()
+            if self._main:
+                self._main_loop.detach()
+                await self.monitor.stop()
             for check in self._closable:
                 await check.aclose()
 
     async def live(self) -> HealthResponse:
         return self._report("liveness", await self._liveness.run(self._liveness.names))
 
-    async def ready(self, exclude: Iterable[str] = ()) -> HealthResponse:
-        """Every readiness check but ``exclude``; raises ``UnknownCheckError`` for a bad name.
+    async def ready(self, exclude: Iterable[str] = (), *, strict: bool = True) -> HealthResponse:
+        """Every readiness check but ``exclude``; raises ``UnknownCheckError`` for a bad name
+        unless not ``strict`` (then a name no check has is ignored).
 
         While draining the document fails with ``output`` ``shutting down`` even when
         ``shutdown`` itself is excluded, and keeps the other checks' results."""
-        names = self._readiness.select(exclude)
+        names = self._readiness.select(exclude, strict=strict)
         return self._report("readiness", await self._readiness.run(names), self._draining())
 
     async def ready_check(self, name: str) -> HealthResponse:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from petsage.contract import monitoring_operation_ids
 from petsage.health.lifecycle import Lifecycle
 from petsage.middleware.access_log import ACCESS_LOGGER, FIELDS
 from petsage.settings import Settings
+from tests.conftest import bearer
 
 CASES = [
     ("/api/v1/smoke-test", 200, "getSmokeTest", False),
@@ -28,19 +30,30 @@ CASES = [
 ]
 
 
-def _access_lines(caplog: pytest.LogCaptureFixture, path: str, **settings: Any) -> list[str]:
-    app = create_app(Settings(**settings))
-    with caplog.at_level(logging.INFO, logger=ACCESS_LOGGER), app.test_client() as client:
+def _access_lines(
+    caplog: pytest.LogCaptureFixture, path: str, token_file: Path, **settings: Any
+) -> list[str]:
+    # As an operator sees them (the health token): a per-check path and a bad exclude answer.
+    app = create_app(Settings(health_token_file=token_file, **settings))
+    with (
+        caplog.at_level(logging.INFO, logger=ACCESS_LOGGER),
+        app.test_client(headers=bearer()) as client,
+    ):
         client.get(path)
     return [r.getMessage() for r in caplog.records if r.name == ACCESS_LOGGER]
 
 
 @pytest.mark.parametrize(("path", "status", "operation", "logged"), CASES)
 def test_only_what_is_not_a_successful_probe_is_logged(
-    caplog: pytest.LogCaptureFixture, path: str, status: int, operation: str, logged: bool
+    caplog: pytest.LogCaptureFixture,
+    health_token_file: Path,
+    path: str,
+    status: int,
+    operation: str,
+    logged: bool,
 ) -> None:
     """A 2xx probe writes nothing; anything else one line with target, status and operation."""
-    lines = _access_lines(caplog, path)
+    lines = _access_lines(caplog, path, health_token_file)
     line = f'testclient:50000 - "GET {path} HTTP/1.1" {status} {operation} '
     assert [entry.startswith(line) and entry.endswith(" ms") for entry in lines] == (
         [True] if logged else []
@@ -49,10 +62,15 @@ def test_only_what_is_not_a_successful_probe_is_logged(
 
 @pytest.mark.parametrize(("path", "status", "operation", "logged"), CASES)
 def test_log_probes_logs_every_response(
-    caplog: pytest.LogCaptureFixture, path: str, status: int, operation: str, logged: bool
+    caplog: pytest.LogCaptureFixture,
+    health_token_file: Path,
+    path: str,
+    status: int,
+    operation: str,
+    logged: bool,
 ) -> None:
     """PETSAGE_LOG_PROBES=true: one line for every response, successful probes included."""
-    (line,) = _access_lines(caplog, path, log_probes=True)
+    (line,) = _access_lines(caplog, path, health_token_file, log_probes=True)
     assert f" {status} {operation} " in line
 
 

@@ -1,9 +1,11 @@
-"""The health probes as a client sees them through Connexion's test client."""
+"""The health probes as a client sees them through Connexion's test client: an operator with
+the health token (most tests) and an anonymous caller (``test_anonymous_*``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 import pytest
 from starlette.testclient import TestClient
@@ -13,6 +15,7 @@ from petsage.health import CheckResult, Registration, named_check
 from petsage.health.lifecycle import Lifecycle
 from petsage.settings import Settings
 from tests.api.test_errors import assert_problem
+from tests.conftest import bearer
 
 HEALTH_JSON = "application/health+json"
 PROBES = ["/api/v1/health/live", "/api/v1/health/ready", "/api/v1/health/ready/memory"]
@@ -26,19 +29,62 @@ async def _leaky() -> None:
     raise RuntimeError("token=s3cr3t")
 
 
-def _client(*registrations: Registration, lifecycle: Lifecycle | None = None) -> TestClient:
-    app = create_app(Settings(), validate_responses=True, checks=registrations, lifecycle=lifecycle)
-    client: TestClient = app.test_client()
-    return client
+class Clients(Protocol):
+    def __call__(
+        self,
+        *registrations: Registration,
+        lifecycle: Lifecycle | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> TestClient: ...
 
 
 @pytest.fixture
-def down_client() -> Iterator[TestClient]:
-    """An app whose critical `pet-db` fails and whose non-critical `vet-api` fails too."""
-    with _client(
-        Registration(named_check("pet-db", _down), measurement="responseTime"),
-        Registration(named_check("vet-api", _down), critical=False),
-    ) as client:
+def clients(health_token_file: Path) -> Clients:
+    """Builds a client of an app with the health token and ``registrations``: by default one
+    that sends the token; ``headers={}`` for an anonymous one."""
+
+    def build(
+        *registrations: Registration,
+        lifecycle: Lifecycle | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> TestClient:
+        app = create_app(
+            Settings(health_token_file=health_token_file),
+            validate_responses=True,
+            checks=registrations,
+            lifecycle=lifecycle,
+        )
+        client: TestClient = app.test_client(headers=bearer() if headers is None else headers)
+        return client
+
+    return build
+
+
+@pytest.fixture
+def client(clients: Clients) -> Iterator[TestClient]:
+    """An operator: a client with the health token."""
+    with clients() as client:
+        yield client
+
+
+DOWN = (
+    Registration(named_check("pet-db", _down), measurement="responseTime"),
+    Registration(named_check("vet-api", _down), critical=False),
+)
+
+
+@pytest.fixture
+def down_client(clients: Clients) -> Iterator[TestClient]:
+    """An operator of an app whose critical `pet-db` fails and whose non-critical `vet-api`
+    fails too."""
+    with clients(*DOWN) as client:
+        yield client
+
+
+@pytest.fixture
+def anonymous(clients: Clients) -> Iterator[TestClient]:
+    """A caller without a token of the app of ``down_client``."""
+    with clients(*DOWN, headers={}) as client:
         yield client
 
 
@@ -135,9 +181,9 @@ def test_badly_spelt_check_name_is_400(client: TestClient, url: str) -> None:
     assert_problem(client.get(url), 400, "Bad Request")
 
 
-def test_check_that_raises_never_leaks_its_error() -> None:
+def test_check_that_raises_never_leaks_its_error(clients: Clients) -> None:
     """A raising check gives 503 with the exception's class only: no message, no traceback."""
-    with _client(Registration(named_check("leaky", _leaky))) as leaky:
+    with clients(Registration(named_check("leaky", _leaky))) as leaky:
         response = leaky.get("/api/v1/health/ready")
     assert response.status_code == 503
     assert _body(response)["checks"]["leaky"][0]["output"] == "check raised RuntimeError"
@@ -145,10 +191,10 @@ def test_check_that_raises_never_leaks_its_error() -> None:
     assert "Traceback" not in response.text
 
 
-def test_readiness_fails_while_draining_and_liveness_does_not() -> None:
+def test_readiness_fails_while_draining_and_liveness_does_not(clients: Clients) -> None:
     """Once the server drains, readiness is 503 fail `shutting down`; liveness stays 200."""
     lifecycle = Lifecycle()
-    with _client(lifecycle=lifecycle) as client:
+    with clients(lifecycle=lifecycle) as client:
         assert client.get("/api/v1/health/ready").status_code == 200
         lifecycle.draining = True
         response = client.get("/api/v1/health/ready")
@@ -160,11 +206,11 @@ def test_readiness_fails_while_draining_and_liveness_does_not() -> None:
 
 
 @pytest.mark.parametrize("path", ["/api/v1/health/ready", "/api/v1/health/ready/memory"])
-def test_readiness_and_each_check_agree_while_draining(path: str) -> None:
+def test_readiness_and_each_check_agree_while_draining(clients: Clients, path: str) -> None:
     """While draining, /ready and /ready/{check} both answer 503 fail `shutting down`, with the
     `shutdown` check failing beside the checks' own results."""
     lifecycle = Lifecycle()
-    with _client(lifecycle=lifecycle) as client:
+    with clients(lifecycle=lifecycle) as client:
         lifecycle.draining = True
         body = _body(response := client.get(path))
     assert response.status_code == 503
@@ -178,10 +224,10 @@ def test_readiness_and_each_check_agree_while_draining(path: str) -> None:
     assert body["checks"]["memory:rss"][0]["status"] == "pass"
 
 
-def test_the_drain_document_keeps_the_checks_results() -> None:
+def test_the_drain_document_keeps_the_checks_results(clients: Clients) -> None:
     """While draining, readiness still reports every check it ran, not an empty `checks`."""
     lifecycle = Lifecycle()
-    with _client(lifecycle=lifecycle) as client:
+    with clients(lifecycle=lifecycle) as client:
         before = set(_body(client.get("/api/v1/health/ready"))["checks"])
         lifecycle.draining = True
         during = _body(client.get("/api/v1/health/ready"))
@@ -192,10 +238,10 @@ def test_the_drain_document_keeps_the_checks_results() -> None:
     assert "shutdown" not in excluded["checks"]
 
 
-def test_the_shutdown_check_passes_until_the_drain() -> None:
+def test_the_shutdown_check_passes_until_the_drain(clients: Clients) -> None:
     """/ready/shutdown is 200 pass while serving, and turns 503 fail when the drain begins."""
     lifecycle = Lifecycle()
-    with _client(lifecycle=lifecycle) as client:
+    with clients(lifecycle=lifecycle) as client:
         assert _body(client.get("/api/v1/health/ready/shutdown"))["status"] == "pass"
         lifecycle.draining = True
         response = client.get("/api/v1/health/ready/shutdown")
@@ -213,7 +259,7 @@ def test_head_has_the_status_and_headers_of_get(client: TestClient, path: str) -
         assert head.headers[header] == get.headers[header]
 
 
-def test_checks_that_hold_a_connection_are_closed_at_shutdown() -> None:
+def test_checks_that_hold_a_connection_are_closed_at_shutdown(clients: Clients) -> None:
     """A check with `aclose` has it called once the app's lifespan ends, not before."""
 
     class Held:
@@ -227,7 +273,84 @@ def test_checks_that_hold_a_connection_are_closed_at_shutdown() -> None:
             self.closed += 1
 
     held = Held()
-    with _client(Registration(held)) as client:
+    with clients(Registration(held)) as client:
         assert client.get("/api/v1/health/ready/held").status_code == 200
         assert held.closed == 0
     assert held.closed == 1
+
+
+# What a caller without the token learns: the status and the service, nothing of the checks.
+SUMMARY_KEYS = {"status", "version", "releaseId", "serviceId", "description"}
+SECRETS = ("pet-db", "vet-api", "Connection refused", "event-loop", "memory", "uptime", "observed")
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "verdict"),
+    [("/api/v1/health/live", 200, "pass"), ("/api/v1/health/ready", 503, "fail")],
+)
+def test_anonymous_probes_answer_the_status_and_the_service_only(
+    anonymous: TestClient, path: str, status: int, verdict: str
+) -> None:
+    """Without a token liveness and readiness keep their status code and answer the status and
+    what identifies the service; no check name, reason or observed value."""
+    body = _body(response := anonymous.get(path))
+    assert response.status_code == status
+    assert set(body) == SUMMARY_KEYS
+    assert (body["status"], body["serviceId"], body["version"]) == (verdict, "petsage-api", "1")
+    for secret in SECRETS:
+        assert secret not in response.text
+
+
+@pytest.mark.parametrize("check", ["pet-db", "memory", "no-such-check"])
+def test_anonymous_per_check_paths_are_404_whatever_the_name(
+    anonymous: TestClient, check: str
+) -> None:
+    """Without a token every per-check path answers as a path that does not exist, so that no
+    answer tells which checks exist."""
+    body = assert_problem(anonymous.get(f"/api/v1/health/ready/{check}"), 404, "Not Found")
+    assert body["detail"] == "The requested URL was not found on the server."
+
+
+def test_anonymous_exclude_of_an_unknown_name_is_ignored(anonymous: TestClient) -> None:
+    """Without a token an `exclude` naming no check is not a 400 that would confirm the others;
+    a known name is still excluded."""
+    unknown = anonymous.get("/api/v1/health/ready?exclude=no-such-check")
+    assert (unknown.status_code, _body(unknown)["status"]) == (503, "fail")
+    known = anonymous.get("/api/v1/health/ready?exclude=pet-db")
+    assert (known.status_code, _body(known)["status"]) == (200, "warn")
+
+
+@pytest.mark.parametrize("path", [*PROBES, "/api/v1/health/ready/no-such-check"])
+def test_a_wrong_token_is_401_with_www_authenticate(clients: Clients, path: str) -> None:
+    """A bearer token that is not the health token is a 401 problem naming the scheme."""
+    with clients(headers=bearer("not-the-token")) as client:
+        response = client.get(path)
+        head = client.head(path)
+    assert_problem(response, 401, "Unauthorized")
+    assert response.headers["www-authenticate"].startswith("Bearer ")
+    assert (head.status_code, head.headers["www-authenticate"]) == (
+        401,
+        response.headers["www-authenticate"],
+    )
+
+
+def test_any_token_is_401_when_none_is_configured() -> None:
+    """With no health token configured, a bearer token is refused, not silently ignored."""
+    app = create_app(Settings(), validate_responses=True)
+    with app.test_client(headers=bearer()) as client:
+        assert_problem(client.get("/api/v1/health/ready"), 401, "Unauthorized")
+
+
+def test_a_token_file_replaced_takes_effect_on_the_next_request(tmp_path: Path) -> None:
+    """A rotated token file (a new file behind the path) is read again: the old token is
+    refused from then on, the new one granted."""
+    path = tmp_path / "token"
+    path.write_text("first-token\n")
+    app = create_app(Settings(health_token_file=path), validate_responses=True)
+    with app.test_client() as client:
+        assert "checks" in client.get("/api/v1/health/live", headers=bearer("first-token")).json()
+        replacement = tmp_path / "token.new"
+        replacement.write_text("second-token")
+        replacement.replace(path)
+        assert client.get("/api/v1/health/live", headers=bearer("first-token")).status_code == 401
+        assert "checks" in client.get("/api/v1/health/live", headers=bearer("second-token")).json()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -13,9 +14,11 @@ from petsage.app import create_app, create_management_app
 from petsage.health import CheckResult, Registration, named_check
 from petsage.health.config import HealthConfig
 from petsage.health.lifecycle import Lifecycle
+from petsage.health.main_loop import MainLoop
 from petsage.health.system import EventLoopMonitor
 from petsage.settings import Settings
 from tests.api.test_errors import assert_problem
+from tests.conftest import bearer
 
 
 def _samples(client: TestClient) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
@@ -37,9 +40,11 @@ async def _flaky() -> CheckResult:
 
 
 @pytest.fixture
-def metered() -> Iterator[TestClient]:
+def metered(health_token_file: Path) -> Iterator[TestClient]:
+    """An app that serves its metrics publicly (no management listener), with the health token."""
     checks = [Registration(named_check("flaky", _flaky), critical=False)]
-    with create_app(Settings(), validate_responses=True, checks=checks).test_client() as client:
+    settings = Settings(public_metrics=True, health_token_file=health_token_file)
+    with create_app(settings, validate_responses=True, checks=checks).test_client() as client:
         yield client
 
 
@@ -103,7 +108,8 @@ def test_a_failing_handler_is_counted_as_its_status(metered: TestClient) -> None
     """A 400 problem the handler raises is counted with status 400 under its operation."""
     labels = {"operation": "getReadiness", "method": "GET", "status": "400"}
     before = _value(metered, "petsage_http_requests_total", **labels)
-    assert_problem(metered.get("/api/v1/health/ready?exclude=nope"), 400, "Bad Request")
+    response = metered.get("/api/v1/health/ready?exclude=nope", headers=bearer())
+    assert_problem(response, 400, "Bad Request")
     assert _value(metered, "petsage_http_requests_total", **labels) == before + 1
 
 
@@ -139,6 +145,13 @@ def test_build_and_process_metrics_are_there(metered: TestClient) -> None:
     assert "petsage_http_requests_in_flight" in text
 
 
+def test_metrics_are_not_public_by_default() -> None:
+    """Without a management listener and without PETSAGE_PUBLIC_METRICS the main app's /metrics
+    is a declared 404 problem."""
+    with create_app(Settings(), validate_responses=True).test_client() as main:
+        assert_problem(main.get("/metrics"), 404, "Not Found")
+
+
 def test_the_management_app_serves_metrics_and_the_main_one_then_404s() -> None:
     """With a management port the main app's /metrics is a declared 404 problem, and the
     management app serves the exposition."""
@@ -147,7 +160,7 @@ def test_the_management_app_serves_metrics_and_the_main_one_then_404s() -> None:
         assert_problem(main.get("/metrics"), 404, "Not Found")
     monitor = EventLoopMonitor()
     management = create_management_app(
-        HealthConfig(), Lifecycle(), monitor, validate_responses=True
+        HealthConfig(), Lifecycle(), monitor, MainLoop(), validate_responses=True
     )
     with management.test_client() as client:
         assert client.get("/metrics").status_code == 200
