@@ -17,7 +17,7 @@ from tests.services.datastores import Postgres, Redis, postgres_bin, running_pos
 ROOT = Path(__file__).parents[1]
 OPENAPI_DIR = ROOT / "openapi"
 # The health token the tests' operators hold (PETSAGE_HEALTH_TOKEN_FILE): the full documents.
-HEALTH_TOKEN = "operator-token-0123456789abcdef"
+HEALTH_TOKEN = "operator-token-0123456789abcdef"  # noqa: S105 - a test token
 
 
 def bearer(token: str = HEALTH_TOKEN) -> dict[str, str]:

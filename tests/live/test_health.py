@@ -1,4 +1,5 @@
-"""Health probes of a real `petsage serve` against real stand-ins of its dependencies."""
+"""Health probes of a real `petsage serve` against real stand-ins of its dependencies, as an
+operator (the health token) and as an anonymous caller sees them."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from typing import Any
 import pytest
 
 from petsage.testing import LiveServer, free_port, running_server
+from tests.conftest import HEALTH_TOKEN, bearer
 from tests.live.command import run_petsage
+from tests.live.exposure import anonymous_answers, leaks
 from tests.live.standins import http_server, hung_http_server, tcp_listener
 
 # The issue's bound: the answer comes within the largest timeout (0.5 s) plus a small margin;
@@ -25,10 +28,12 @@ TIMEOUT = 0.5
 BOUND = 2.0
 
 
-def _get(url: str) -> tuple[int, dict[str, Any], float]:
+def _get(url: str, token: str | None = HEALTH_TOKEN) -> tuple[int, dict[str, Any], float]:
+    """GET ``url`` with the bearer ``token`` (None: anonymously): status, JSON body, seconds."""
     started = time.monotonic()
+    request = urllib.request.Request(url, headers=bearer(token) if token else {})
     try:
-        with urllib.request.urlopen(url, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=30) as response:
             status, body = response.status, response.read()
     except urllib.error.HTTPError as error:
         status, body = error.code, error.read()
@@ -36,7 +41,9 @@ def _get(url: str) -> tuple[int, dict[str, Any], float]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def server(
+    tmp_path_factory: pytest.TempPathFactory, health_token_file: Path
+) -> Iterator[LiveServer]:
     """A server whose checks reach a listener, a closed port, a hung and a working HTTP server."""
     config = tmp_path_factory.mktemp("config") / "petsage.toml"
     with tcp_listener() as listening, hung_http_server() as hung, http_server() as answering:
@@ -55,7 +62,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
                 for name, kind, target, critical in checks
             )
         )
-        with running_server("--config", str(config)) as live:
+        env = {"PETSAGE_HEALTH_TOKEN_FILE": str(health_token_file)}
+        with running_server("--config", str(config), env=env) as live:
             yield live
 
 
@@ -105,6 +113,73 @@ def test_credentials_and_details_stay_out_of_the_response_and_log(server: LiveSe
     assert "health check 'hung-optional' timed out after 0.5 s" in server.log()
 
 
+# What the configured checks would tell an anonymous caller: their names, hosts and reasons.
+CHECK_SECRETS = (
+    "listening",
+    "closed",
+    "hung",
+    "answering",
+    "wrong-path",
+    "127.0.0.1",
+    "Connection refused",
+    "timed out",
+    "unexpected status",
+    "responseTime",
+)
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_an_anonymous_caller_learns_nothing_of_the_checks_or_the_process(
+    server: LiveServer, method: str
+) -> None:
+    """Without a token no public answer (probes, per-check paths, metrics, errors) holds a
+    check's name, host, reason or observed value, or a process metric; readiness is still 503
+    with a critical check failing, as the status only."""
+    answers = anonymous_answers(server.base_url, method)
+    assert leaks(answers, CHECK_SECRETS) == []
+    statuses = {path: status for path, (status, _) in answers.items()}
+    assert statuses["/api/v1/health/live"] == 200
+    assert statuses["/api/v1/health/ready"] == 503
+    assert statuses["/api/v1/health/ready/memory"] == statuses["/metrics"] == 404
+    code, body, _ = _get(f"{server.base_url}/api/v1/health/ready", token=None)
+    assert (code, body["status"], body["serviceId"]) == (503, "fail", "petsage-api")
+
+
+def test_the_token_gets_the_full_documents_and_a_wrong_one_is_401(server: LiveServer) -> None:
+    """With the health token readiness names every check; a wrong token is a 401 problem with
+    WWW-Authenticate, and the token appears nowhere in the log."""
+    code, body, _ = _get(f"{server.base_url}/api/v1/health/ready")
+    assert code == 503
+    assert {"closed:responseTime", "memory:rss", "event-loop:lag"} <= set(body["checks"])
+    request = urllib.request.Request(
+        f"{server.base_url}/api/v1/health/live", headers=bearer("not-the-token")
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)
+    refused.value.close()
+    assert refused.value.code == 401
+    assert refused.value.headers["WWW-Authenticate"].startswith("Bearer ")
+    assert refused.value.headers["Content-Type"] == "application/problem+json"
+    assert HEALTH_TOKEN not in server.log()
+    assert "not-the-token" not in server.log()
+
+
+def test_a_rotated_token_file_is_read_again(tmp_path: Path) -> None:
+    """Replacing the token file (as a Secret's rotation does) takes effect without a restart:
+    the old token is refused, the new one gets the details."""
+    first, second = "first-token", "second-token"
+    token_file = tmp_path / "token"
+    token_file.write_text(f"{first}\n")
+    with running_server(env={"PETSAGE_HEALTH_TOKEN_FILE": str(token_file)}) as live:
+        url = f"{live.base_url}/api/v1/health/live"
+        assert "checks" in _get(url, first)[1]
+        rotated = tmp_path / "token.new"
+        rotated.write_text(f"{second}\n")
+        rotated.replace(token_file)
+        assert _get(url, first)[0] == 401
+        assert "checks" in _get(url, second)[1]
+
+
 def test_liveness_never_waits_for_a_dependency(server: LiveServer) -> None:
     """Liveness is 200 at once while readiness waits on hung dependencies."""
     got, body, elapsed = _get(f"{server.base_url}/api/v1/health/live")
@@ -128,15 +203,16 @@ def test_successful_probes_stay_out_of_the_access_log_and_failures_do_not(
     ("path", "code", "words"),
     [
         ("/api/v1/health/live", 0, "200 pass"),
-        ("/api/v1/health/ready/listening", 0, "200 pass"),
-        ("/api/v1/health/ready/closed", 1, "503 fail"),
-        ("/api/v1/health/ready/nope", 1, "404"),
+        ("/api/v1/health/ready?exclude=closed&exclude=hung&exclude=wrong-path", 0, "200 warn"),
+        ("/api/v1/health/ready", 1, "503 fail"),
+        ("/api/v1/health/ready/listening", 1, "404"),
     ],
 )
 def test_probe_exit_code_follows_the_status(
     server: LiveServer, path: str, code: int, words: str
 ) -> None:
-    """`petsage probe URL` exits 0 on 2xx and 1 otherwise, printing one line."""
+    """`petsage probe URL` (anonymous: no per-check path) exits 0 on 2xx and 1 otherwise,
+    printing one line."""
     result = run_petsage("probe", f"{server.base_url}{path}", "--timeout", "10")
     assert result.returncode == code, result.stdout + result.stderr
     assert result.stdout.count("\n") == 1
@@ -192,8 +268,8 @@ def test_json_log_format_writes_every_line_as_json() -> None:
     BadRequestProblem lines and uvicorn's own included, is a JSON object."""
     env = {"PETSAGE_LOG_FORMAT": "json", "PETSAGE_DRAIN_SECONDS": "0"}
     with running_server(env=env) as live:
-        for path in ("/api/v1/health/live", "/api/v1/health/ready?exclude=nope", "/nope"):
-            _get(f"{live.base_url}{path}")
+        for path in ("/api/v1/health/live", "/api/v1/health/ready?exclude=Nope", "/nope"):
+            _get(f"{live.base_url}{path}", token=None)
         assert live.stop() == 0
         lines = live.log().splitlines()
     entries = [json.loads(line) for line in lines]
@@ -202,6 +278,6 @@ def test_json_log_format_writes_every_line_as_json() -> None:
     assert any(e["message"].startswith("BadRequestProblem(") for e in entries)
     access = [(e["path"], e["status"], e["operationId"]) for e in entries if "status" in e]
     assert access == [
-        ("/api/v1/health/ready?exclude=nope", 400, "getReadiness"),
+        ("/api/v1/health/ready?exclude=Nope", 400, "getReadiness"),
         ("/nope", 404, "-"),
     ]

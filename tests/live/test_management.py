@@ -12,14 +12,18 @@ from pathlib import Path
 import pytest
 
 from petsage.testing import free_port, running_server
+from tests.conftest import bearer
 from tests.live.command import run_petsage
+from tests.live.exposure import anonymous_answers, leaks
 from tests.live.raw import exchange
 
 
-def _get(port: int, path: str, timeout: float = 10) -> tuple[int, bytes]:
+def _get(
+    port: int, path: str, timeout: float = 10, headers: dict[str, str] | None = None
+) -> tuple[int, bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        connection.request("GET", path)
+        connection.request("GET", path, headers=headers or {})
         response = connection.getresponse()
         return response.status, response.read()
     finally:
@@ -41,6 +45,39 @@ def test_the_management_port_serves_probes_and_metrics_and_nothing_else() -> Non
         assert _get(live.port, "/metrics")[0] == 404
         for path in ("/api/v1/smoke-test", "/", "/api/v1/openapi.json", "/openapi.json"):
             assert _get(management, path)[0] == 404, path
+
+
+def test_the_public_port_tells_nothing_the_management_port_and_the_token_everything(
+    tmp_path: Path, health_token_file: Path
+) -> None:
+    """With a management listener, anonymous callers of the main port learn no check name,
+    host, reason, observed value or process metric (readiness still 503 with a critical check
+    failing); the management port, and the main port to the token, answer the full documents."""
+    closed = free_port()
+    config = tmp_path / "health.toml"
+    config.write_text(
+        f'[[health.checks]]\nname = "pet-db"\ntype = "tcp"\ntarget = "127.0.0.1:{closed}"\n'
+    )
+    management = free_port()
+    env = {
+        "PETSAGE_MANAGEMENT_PORT": str(management),
+        "PETSAGE_CONFIG": str(config),
+        "PETSAGE_HEALTH_TOKEN_FILE": str(health_token_file),
+    }
+    with running_server(env=env) as live:
+        answers = anonymous_answers(live.base_url)
+        assert leaks(answers, ("pet-db", str(closed), "Connection refused", "127.0.0.1")) == []
+        assert answers["/api/v1/health/ready"][0] == 503
+        for port, headers in ((management, None), (live.port, bearer())):
+            status, body = _get(port, "/api/v1/health/ready", headers=headers)
+            checks = json.loads(body)["checks"]
+            assert status == 503
+            assert checks["pet-db:responseTime"][0]["output"].startswith("cannot connect")
+            assert {"memory:rss", "event-loop:lag"} <= set(checks)
+            status, body = _get(port, "/api/v1/health/ready/pet-db", headers=headers)
+            assert (status, set(json.loads(body)["checks"])) == (503, {"pet-db:responseTime"})
+        assert b"petsage_health_check_status" in _get(management, "/metrics")[1]
+        assert "Metrics: /metrics on the management port" in live.log()
 
 
 def test_management_readiness_follows_the_drain() -> None:
@@ -75,9 +112,9 @@ def test_a_blocked_main_loop_fails_management_liveness(tmp_path: Path) -> None:
     }
     with running_server(env=env, module="tests.live.blocking_server") as live:
         assert _get(management, "/api/v1/health/live")[0] == 200
-        # Run the blocking check on the main loop; it holds the loop for BLOCK_SECONDS.
+        # Readiness runs the blocking check on the main loop; it holds the loop for BLOCK_SECONDS.
         blocker = threading.Thread(
-            target=_get, args=(live.port, "/api/v1/health/ready/block", 30), daemon=True
+            target=_get, args=(live.port, "/api/v1/health/ready", 30), daemon=True
         )
         started = time.monotonic()
         blocker.start()

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from petsage.testing import LiveServer, free_port, running_server
+from tests.conftest import HEALTH_TOKEN
 from tests.live.command import run_petsage
 from tests.live.raw import exchange
 from tests.live.test_health import _get
@@ -36,12 +37,43 @@ checks = [Registration(named_check("cache-warm", lambda: None), timeout=0.5, ttl
 not_a_check = 42
 """
 
+# A check that, like an asyncpg or redis pool, binds to the event loop it first runs on and
+# fails on any other; it writes a line when closed, saying on which loop.
+LOOP_BOUND = """
+import asyncio
+
+from petsage.health import CheckResult
+
+
+class Pool:
+    name = "pool"
+
+    def __init__(self) -> None:
+        self.loop = None
+
+    async def check(self) -> CheckResult:
+        loop = asyncio.get_running_loop()
+        self.loop = self.loop or loop
+        if loop is not self.loop:
+            raise RuntimeError("called from 2 event loops")
+        return CheckResult()
+
+    async def aclose(self) -> None:
+        same = asyncio.get_running_loop() is self.loop
+        print(f"pool closed on its own loop: {same}", flush=True)
+
+
+pool = Pool()
+"""
+
 
 @pytest.fixture(scope="module")
 def plugin_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder on PYTHONPATH with the module `mypets_checks`."""
     folder = tmp_path_factory.mktemp("plugins")
     (folder / "mypets_checks.py").write_text(PLUGIN)
+    (folder / "loop_bound.py").write_text(LOOP_BOUND)
+    (folder / "token").write_text(HEALTH_TOKEN)
     return folder
 
 
@@ -50,6 +82,7 @@ def _env(plugin_dir: Path, checks: str, **extra: str) -> dict[str, str]:
         "PYTHONPATH": str(plugin_dir),
         "PETSAGE_CHECKS": checks,
         "FAIL_FILE": str(plugin_dir / "fail"),
+        "PETSAGE_HEALTH_TOKEN_FILE": str(plugin_dir / "token"),
         **extra,
     }
 
@@ -147,3 +180,27 @@ def test_entry_point_group_loads_checks(plugin_dir: Path, tmp_path: Path) -> Non
     with running_server(env=env) as live:
         code, body, _ = _get(f"{live.base_url}/api/v1/health/ready/cache-warm")
         assert (code, body["status"]) == (200, "pass")
+
+
+def test_a_loop_bound_check_passes_on_both_ports_and_closes_once(plugin_dir: Path) -> None:
+    """A check bound to the event loop it first runs on passes, asked again and again,
+    alternately on the main port (with the token) and on the management port: it runs on the
+    main loop only; at shutdown its aclose runs once, on that loop."""
+    management = free_port()
+    env = _env(plugin_dir, "loop_bound:pool", PETSAGE_MANAGEMENT_PORT=str(management))
+    with running_server(env=env) as live:
+        urls = [
+            f"{live.base_url}/api/v1/health/ready/pool",
+            f"http://127.0.0.1:{management}/api/v1/health/ready/pool",
+            f"{live.base_url}/api/v1/health/ready",
+            f"http://127.0.0.1:{management}/api/v1/health/ready",
+        ]
+        for _ in range(3):
+            for url in urls:
+                code, body, _ = _get(url)
+                assert (code, body["checks"]["pool"][0]["status"]) == (200, "pass"), url
+        assert live.stop() == 0
+        log = live.log()
+    assert log.count("pool closed") == 1
+    assert "pool closed on its own loop: True" in log
+    assert "called from 2 event loops" not in log
