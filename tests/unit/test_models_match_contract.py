@@ -9,7 +9,7 @@ from openapi_schema_validator import OAS30Validator
 from pydantic import BaseModel
 
 from petsage import __version__
-from petsage.health.models import CheckResult, HealthResponse
+from petsage.health.models import CheckResult, HealthResponse, HealthSummary
 from petsage.services.smoke import run_smoke_test
 from petsage.services.welcome import welcome
 from tests.conftest import load_spec, resolve_refs
@@ -40,6 +40,8 @@ _HEALTH = HealthResponse(
         ("petsage.yaml", "SmokeTestResponse", run_smoke_test()),
         ("root.yaml", "Welcome", welcome()),
         ("petsage.yaml", "HealthResponse", _HEALTH),
+        ("petsage.yaml", "HealthSummary", _HEALTH.summary),
+        ("petsage.yaml", "UnhealthySummary", _HEALTH.summary),
         ("petsage.yaml", "HealthCheckResult", _PASS),
         ("petsage.yaml", "HealthCheckResult", _FAIL),
     ],
@@ -69,7 +71,11 @@ def test_contract_example_loads_into_the_model(
 
 @pytest.mark.parametrize(
     ("schema_name", "model"),
-    [("HealthResponse", HealthResponse), ("HealthCheckResult", CheckResult)],
+    [
+        ("HealthResponse", HealthResponse),
+        ("HealthSummary", HealthSummary),
+        ("HealthCheckResult", CheckResult),
+    ],
 )
 def test_health_models_have_the_contract_members(schema_name: str, model: type[BaseModel]) -> None:
     """Each health model's JSON members are the schema's properties, required ones alike, and the

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -130,3 +132,19 @@ def test_allowed_hosts_are_normalised_and_checked() -> None:
     assert again.allowed_hosts == given.allowed_hosts
     with pytest.raises(ValidationError, match="allowed_hosts"):
         Settings(allowed_hosts="[1,2]")
+
+
+def test_public_metrics_are_refused_beside_a_management_port() -> None:
+    """With a management listener the metrics are served there only: asking for them on the
+    main port as well is refused, naming the other setting."""
+    with pytest.raises(ValidationError, match="PETSAGE_MANAGEMENT_PORT"):
+        Settings(management_port=9000, public_metrics=True)
+    assert Settings(public_metrics=True).public_metrics
+
+
+def test_a_health_token_file_that_is_not_there_is_refused(tmp_path: Path) -> None:
+    """A token file that does not exist stops the start, naming the file."""
+    with pytest.raises(ValidationError, match="no such file"):
+        Settings(health_token_file=tmp_path / "missing")
+    (tmp_path / "token").write_text("t")
+    assert Settings(health_token_file=tmp_path / "token").health_token_file == tmp_path / "token"
