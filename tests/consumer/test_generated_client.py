@@ -1,5 +1,6 @@
 """A Python client generated from the served contract calls every operation of a live server and
-parses every answer: 200 pass and warn, 503, 400, 404, and HEAD."""
+parses every answer: 200 pass and warn, 503, 400, 404, and HEAD, with the health token (the full
+documents), without (the status only) and with a wrong one (401)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 
 from petsage.testing import LiveServer, free_port, running_server
-from tests.conftest import load_spec
+from tests.conftest import HEALTH_TOKEN, load_spec
 
 GENERATOR = Path(sys.executable).with_name("openapi-python-client")
 DOCUMENTS = {"api": ("/api/v1", "petsage.yaml"), "root": ("", "root.yaml")}
@@ -37,9 +38,14 @@ def _config(tmp: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """A live server with one failing critical and one failing non-critical check."""
-    with running_server("--config", str(_config(tmp_path_factory.mktemp("config")))) as live:
+def server(
+    tmp_path_factory: pytest.TempPathFactory, health_token_file: Path
+) -> Iterator[LiveServer]:
+    """A live server with one failing critical and one failing non-critical check, the health
+    token, and its metrics on the main port."""
+    env = {"PETSAGE_HEALTH_TOKEN_FILE": str(health_token_file), "PETSAGE_PUBLIC_METRICS": "true"}
+    config = _config(tmp_path_factory.mktemp("config"))
+    with running_server("--config", str(config), env=env) as live:
         yield live
 
 
@@ -81,13 +87,25 @@ def packages(
 
 
 def _call(
-    packages: dict[str, str], server: LiveServer, kind: str, operation: str, arguments: Any
+    packages: dict[str, str],
+    server: LiveServer,
+    kind: str,
+    operation: str,
+    arguments: Any,
+    token: str | None = HEALTH_TOKEN,
 ) -> Any:
-    """Call ``<tag>.<operation>`` of the generated client of ``kind`` on ``server``."""
+    """Call ``<tag>.<operation>`` of the generated client of ``kind`` on ``server``, with the
+    bearer ``token`` (None: anonymously)."""
     module = importlib.import_module(f"{packages[kind]}.api.{operation}")
     client_module = importlib.import_module(f"{packages[kind]}.client")
     base_url = server.base_url + DOCUMENTS[kind][0]
-    with client_module.Client(base_url=base_url, raise_on_unexpected_status=True) as client:
+    options = {"base_url": base_url, "raise_on_unexpected_status": True}
+    client = (
+        client_module.Client(**options)
+        if token is None
+        else client_module.AuthenticatedClient(**options, token=token)
+    )
+    with client:
         return module.sync_detailed(client=client, **arguments)
 
 
@@ -102,11 +120,20 @@ def _health(status: str, checks: set[str]) -> Callable[[Any], None]:
     return check
 
 
+def _summary(status: str) -> Callable[[Any], None]:
+    def check(parsed: Any) -> None:
+        assert parsed.status.value == status
+        assert parsed.service_id == "petsage-api"
+        assert not hasattr(parsed, "checks")
+
+    return check
+
+
 def _problem(status: int, detail: str) -> Callable[[Any], None]:
     def check(parsed: Any) -> None:
         assert (parsed.status, parsed.title) == (
             status,
-            {400: "Bad Request", 404: "Not Found"}[status],
+            {400: "Bad Request", 401: "Unauthorized", 404: "Not Found"}[status],
         )
         assert detail in parsed.detail
 
@@ -294,6 +321,52 @@ def test_generated_client_heads_answer_the_get_status_without_a_body(
     response = _call(packages, server, kind, f"{tag}.{name}", arguments)
     assert (response.status_code, response.content, response.parsed) == (status, b"", None)
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+# Anonymous callers: (tag module, operation, arguments, status, parsed model, what it holds).
+ANONYMOUS: list[tuple[str, str, dict[str, Any], int, str, Callable[[Any], None]]] = [
+    ("system_health", "get_liveness", {}, 200, "HealthySummary", _summary("pass")),
+    ("system_health", "get_readiness", {}, 503, "UnhealthySummary", _summary("fail")),
+    (
+        "system_health",
+        "get_readiness",
+        {"exclude": ["pet-db"]},
+        200,
+        "HealthySummary",
+        _summary("warn"),
+    ),
+    (
+        "system_health",
+        "get_readiness_check",
+        {"check": "pet-db"},
+        404,
+        "Problem",
+        _problem(404, "The requested URL was not found on the server."),
+    ),
+]
+
+
+@pytest.mark.parametrize("call", ANONYMOUS, ids=[f"{c[1]}-{c[3]}" for c in ANONYMOUS])
+def test_generated_client_parses_the_anonymous_answers(
+    packages: dict[str, str], server: LiveServer, call: tuple[Any, ...]
+) -> None:
+    """Without the token each probe answers the status only, parsed into its summary model."""
+    tag, name, arguments, status, model, holds = call
+    response = _call(packages, server, "api", f"{tag}.{name}", arguments, token=None)
+    assert response.status_code == status
+    assert type(response.parsed).__name__ == model
+    holds(response.parsed)
+
+
+def test_generated_client_parses_a_refused_token(
+    packages: dict[str, str], server: LiveServer
+) -> None:
+    """A wrong token is a 401 parsed as a Problem, with the declared WWW-Authenticate."""
+    wrong = HEALTH_TOKEN[::-1]
+    response = _call(packages, server, "api", "system_health.get_liveness", {}, token=wrong)
+    assert response.status_code == 401
+    _problem(401, "bearer token")(response.parsed)
+    assert response.headers["www-authenticate"].startswith("Bearer ")
 
 
 def test_client_is_generated_from_the_served_contract(server: LiveServer) -> None:
