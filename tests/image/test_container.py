@@ -28,6 +28,7 @@ from tests.image.conftest import (
     process_status,
     running_container,
 )
+from tests.live.exposure import anonymous_answers, leaks
 
 pytestmark = pytest.mark.image
 
@@ -81,6 +82,18 @@ def test_smoke_test_liveness_and_readiness_answer_from_outside(served: Container
         assert health.status == 200, (path, health.body)
         assert health.headers["Content-Type"] == "application/health+json"
         assert health.json()["status"] == "pass"
+
+
+def test_an_anonymous_caller_learns_nothing_of_the_checks_or_the_process(
+    served: Container,
+) -> None:
+    """Through the published port, with the image's defaults: no public answer (probes,
+    per-check paths, metrics, errors) holds a check's name, an observed value or a process
+    metric; /metrics is off where there is no management listener."""
+    answers = anonymous_answers(f"http://127.0.0.1:{served.port}")
+    assert leaks(answers, ()) == []
+    assert answers["/api/v1/health/ready"][0] == 200
+    assert answers["/metrics"][0] == answers["/api/v1/health/ready/memory"][0] == 404
 
 
 def test_root_is_read_only_and_tmp_the_only_writable_place(served: Container) -> None:
@@ -139,7 +152,10 @@ def test_healthcheck_is_unhealthy_when_a_critical_check_fails(
         {"PETSAGE_CONFIG": mounted},
         options=(f"--volume={config}:{mounted}:ro",),
     ) as failing:
-        assert get(failing.port, READY).status == 503
+        ready = get(failing.port, READY)
+        assert ready.status == 503
+        # The status only: neither the failing check's name nor its reason.
+        assert set(ready.json()) == {"status", "version", "releaseId", "serviceId", "description"}
         result = podman("healthcheck", "run", failing.name, check=False)
         assert result.returncode == 1, result.stdout + result.stderr
         assert result.stdout.strip() == "unhealthy"
