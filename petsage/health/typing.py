@@ -19,7 +19,13 @@ CheckFunction = Callable[[], Awaitable[CheckResult | None]] | Callable[[], Check
 
 @runtime_checkable
 class Check(Protocol):
-    """A named check. ``check`` may raise or hang: the runner bounds it and reports ``fail``."""
+    """A named check. ``check`` may raise or hang: the runner bounds it and reports ``fail``.
+
+    A check written in Python (``PETSAGE_CHECKS``, ``checks=``) runs on one event loop only, the
+    main app's, so it may share the application's pools or hold one bound to that loop; the
+    management listener asks that loop for its result and reports ``fail`` with ``main event
+    loop busy`` when it does not answer within the timeout (``petsage.health.main_loop``).
+    """
 
     @property
     def name(self) -> str: ...
@@ -29,7 +35,8 @@ class Check(Protocol):
 
 @runtime_checkable
 class Closable(Protocol):
-    """A check that holds a connection between runs closes it in ``aclose`` at shutdown."""
+    """A check that holds a connection between runs closes it in ``aclose`` at shutdown, once,
+    on the loop it ran on."""
 
     async def aclose(self) -> None: ...
 
