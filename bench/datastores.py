@@ -63,9 +63,15 @@ def _latencies(server: LiveServer, requests: int, warmup: int) -> list[float]:
     return samples
 
 
+# The failure reasons are in the full documents only: asked with the health token.
+_TOKEN = "bench-health-token"  # noqa: S105 - a token of this run's own server
+
+
 def _output(server: LiveServer, check: str) -> str:
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
-    connection.request("GET", f"/api/v1/health/ready/{check}")
+    connection.request(
+        "GET", f"/api/v1/health/ready/{check}", headers={"Authorization": f"Bearer {_TOKEN}"}
+    )
     body = json.loads(connection.getresponse().read())
     connection.close()
     (result,) = body["checks"][f"{check}:responseTime"]
@@ -97,7 +103,9 @@ def _failures(folder: Path, postgres: Postgres, redis: Redis) -> list[tuple[str,
     # A Redis user that may log in but not PING: the query itself is refused.
     redis.cli("ACL", "SETUSER", "checker", "on", f">{redis.password}", "-@all")
     seen = []
-    with running_server("--config", str(config), "--log-level", "warning") as server:
+    (folder / "health-token").write_text(_TOKEN)
+    env = {"PETSAGE_HEALTH_TOKEN_FILE": str(folder / "health-token")}
+    with running_server("--config", str(config), "--log-level", "warning", env=env) as server:
         for name in ("pg-refused", "pg-auth", "rd-refused", "rd-auth", "rd-query"):
             seen.append((name, _output(server, name)))
         with postgres.queries_fail():  # the server cancels SELECT 1 (statement_timeout)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,30 +31,32 @@ CASES = [
 ]
 
 
-def _access_lines(
-    caplog: pytest.LogCaptureFixture, path: str, token_file: Path, **settings: Any
-) -> list[str]:
-    # As an operator sees them (the health token): a per-check path and a bad exclude answer.
-    app = create_app(Settings(health_token_file=token_file, **settings))
-    with (
-        caplog.at_level(logging.INFO, logger=ACCESS_LOGGER),
-        app.test_client(headers=bearer()) as client,
-    ):
-        client.get(path)
-    return [r.getMessage() for r in caplog.records if r.name == ACCESS_LOGGER]
+AccessLines = Callable[..., list[str]]
+
+
+@pytest.fixture
+def access_lines(caplog: pytest.LogCaptureFixture, health_token_file: Path) -> AccessLines:
+    """The access lines of one GET of a path, given the settings, as an operator asks (the
+    health token): a per-check path and a bad exclude answer as they do on the management port."""
+
+    def lines(path: str, **settings: Any) -> list[str]:
+        app = create_app(Settings(health_token_file=health_token_file, **settings))
+        with (
+            caplog.at_level(logging.INFO, logger=ACCESS_LOGGER),
+            app.test_client(headers=bearer()) as client,
+        ):
+            client.get(path)
+        return [r.getMessage() for r in caplog.records if r.name == ACCESS_LOGGER]
+
+    return lines
 
 
 @pytest.mark.parametrize(("path", "status", "operation", "logged"), CASES)
 def test_only_what_is_not_a_successful_probe_is_logged(
-    caplog: pytest.LogCaptureFixture,
-    health_token_file: Path,
-    path: str,
-    status: int,
-    operation: str,
-    logged: bool,
+    access_lines: AccessLines, path: str, status: int, operation: str, logged: bool
 ) -> None:
     """A 2xx probe writes nothing; anything else one line with target, status and operation."""
-    lines = _access_lines(caplog, path, health_token_file)
+    lines = access_lines(path)
     line = f'testclient:50000 - "GET {path} HTTP/1.1" {status} {operation} '
     assert [entry.startswith(line) and entry.endswith(" ms") for entry in lines] == (
         [True] if logged else []
@@ -62,15 +65,10 @@ def test_only_what_is_not_a_successful_probe_is_logged(
 
 @pytest.mark.parametrize(("path", "status", "operation", "logged"), CASES)
 def test_log_probes_logs_every_response(
-    caplog: pytest.LogCaptureFixture,
-    health_token_file: Path,
-    path: str,
-    status: int,
-    operation: str,
-    logged: bool,
+    access_lines: AccessLines, path: str, status: int, operation: str, logged: bool
 ) -> None:
     """PETSAGE_LOG_PROBES=true: one line for every response, successful probes included."""
-    (line,) = _access_lines(caplog, path, health_token_file, log_probes=True)
+    (line,) = access_lines(path, log_probes=True)
     assert f" {status} {operation} " in line
 
 

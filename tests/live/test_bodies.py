@@ -152,7 +152,7 @@ def test_a_body_not_complete_within_the_body_timeout_gets_408(tmp_path: Path) ->
         )
         env = {"PETSAGE_BODY_TIMEOUT": "0.5"}
         with running_server("--config", str(config), env=env) as live:
-            slow = _request("/api/v1/health/ready/hung")
+            slow = _request("/api/v1/health/ready")  # readiness waits on the hung check
             never = _request("/api/v1/smoke-test", b"Content-Length: 10")
             result = exchange(live.port, slow + never, responses=2, until_closed=True)
             assert result.statuses == [503, 408]

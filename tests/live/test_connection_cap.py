@@ -80,7 +80,7 @@ def test_at_the_cap_a_new_connection_gets_503_and_a_close(
             f'[[health.checks]]\nname = "hung"\ntype = "http"\n'
             f'target = "http://127.0.0.1:{hung}/health"\ntimeout = 4\nttl = 0\n'
         )
-        slow = b"GET /api/v1/health/ready/hung HTTP/1.1\r\nHost: localhost\r\n\r\n"
+        slow = b"GET /api/v1/health/ready HTTP/1.1\r\nHost: localhost\r\n\r\n"
         with running_server("--config", str(config), wrapper=PRLIMIT) as server:
             for _ in range(default_max_connections(FD_LIMIT) + 16):  # the last ones get 503s
                 held.append(_open(server, slow))

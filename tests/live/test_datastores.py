@@ -39,9 +39,14 @@ def secrets(tmp_path_factory: pytest.TempPathFactory, postgres: Postgres, redis:
 
 @pytest.fixture(scope="module")
 def server(
-    tmp_path_factory: pytest.TempPathFactory, postgres: Postgres, redis: Redis, secrets: Path
+    tmp_path_factory: pytest.TempPathFactory,
+    postgres: Postgres,
+    redis: Redis,
+    secrets: Path,
+    health_token_file: Path,
 ) -> Iterator[LiveServer]:
-    """A server checking both, passwords from files, no TTL so each probe runs the checks."""
+    """A server checking both, passwords from files, no TTL so each probe runs the checks; the
+    probes ask with the health token."""
     config = tmp_path_factory.mktemp("config") / "petsage.toml"
     config.write_text(
         f'[[health.checks]]\nname = "pet-db"\ntype = "postgres"\ntarget = "{postgres.url}"\n'
@@ -49,7 +54,8 @@ def server(
         f'[[health.checks]]\nname = "cache"\ntype = "redis"\ntarget = "{redis.url}"\n'
         f'password_file = "{secrets / "redis"}"\ntimeout = {TIMEOUT}\nttl = 0\n'
     )
-    with running_server("--config", str(config)) as live:
+    env = {"PETSAGE_HEALTH_TOKEN_FILE": str(health_token_file)}
+    with running_server("--config", str(config), env=env) as live:
         yield live
 
 

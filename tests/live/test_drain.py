@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from petsage.testing import LiveServer, running_server
+from tests.conftest import bearer
 from tests.live.standins import hung_http_server
 
 DRAIN = 2.0
@@ -61,12 +62,16 @@ def test_sigterm_fails_readiness_at_once_while_everything_else_is_served(
         assert time.monotonic() - signalled >= DRAIN
 
 
-def test_readiness_body_says_shutting_down(draining_env: dict[str, str]) -> None:
-    """The 503 body during the drain is fail with output `shutting down`."""
-    with running_server(env=draining_env) as server:
+def test_readiness_body_says_shutting_down(
+    draining_env: dict[str, str], health_token_file: Path
+) -> None:
+    """The 503 body during the drain is fail with output `shutting down` (the full document,
+    asked with the health token)."""
+    env = {**draining_env, "PETSAGE_HEALTH_TOKEN_FILE": str(health_token_file)}
+    with running_server(env=env) as server:
         server.process.send_signal(signal.SIGTERM)
         connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
-        connection.request("GET", "/api/v1/health/ready")
+        connection.request("GET", "/api/v1/health/ready", headers=bearer())
         body = json.loads(connection.getresponse().read())
         connection.close()
         assert (body["status"], body["output"]) == ("fail", "shutting down")
@@ -147,7 +152,7 @@ def _in_flight(server: LiveServer) -> tuple[threading.Thread, list[object]]:
 
     def ask() -> None:
         try:
-            outcome.append(_get(server, "/api/v1/health/ready/hung", timeout=60).status)
+            outcome.append(_get(server, "/api/v1/health/ready", timeout=60).status)
         except (OSError, http.client.HTTPException) as error:
             outcome.append(error)
 
