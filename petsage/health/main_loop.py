@@ -17,7 +17,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from petsage.health.models import CheckResult
-from petsage.health.typing import Registration
+from petsage.health.typing import Observer, Registration
 
 # What the main loop's answer may take beyond the check's own timeout (its scheduling).
 MARGIN = 0.25
@@ -69,6 +69,23 @@ class MainLoop:
             future.cancel()
             return CheckResult(status="fail", output=f"{BUSY}: no answer within {wait:g} s")
         return result
+
+
+def local_runs(observer: Observer | None, proxies: Sequence[Registration]) -> Observer | None:
+    """``observer``, told of every run but the ``proxies``': the main runner reports those
+    checks' real runs, and an answer asked of it may be one of its cached ones."""
+    if observer is None or not proxies:
+        return observer
+    return _LocalRuns(observer, frozenset(r.check.name for r in proxies))
+
+
+class _LocalRuns:
+    def __init__(self, observer: Observer, skipped: frozenset[str]) -> None:
+        self._observer, self._skipped = observer, skipped
+
+    def check_ran(self, name: str, result: CheckResult, seconds: float) -> None:
+        if name not in self._skipped:
+            self._observer.check_ran(name, result, seconds)
 
 
 class _OnMainLoop:

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from petsage import __version__
 from petsage.health.config import Health
 from petsage.health.lifecycle import Lifecycle
-from petsage.health.main_loop import MainLoop
+from petsage.health.main_loop import MainLoop, local_runs
 from petsage.health.models import CheckResult, HealthResponse
 from petsage.health.runner import Runner, worst
 from petsage.health.system import (
@@ -55,8 +55,7 @@ class HealthService:
         self.lifecycle = lifecycle
         self._main = main
         self._main_loop = main_loop or MainLoop()
-        if not main:
-            extra = self._main_loop.proxies(extra)
+        proxies = [] if main else self._main_loop.proxies(extra)
         self.monitor = monitor or EventLoopMonitor()
         self._observer = observer
         event_loop = Registration(
@@ -75,9 +74,9 @@ class HealthService:
                     MemoryCheck(config.memory_warn_mib), critical=False, ttl=1.0, measurement="rss"
                 ),
                 *(check.registration() for check in config.checks),
-                *extra,
+                *(extra if main else proxies),
             ],
-            observer=observer,
+            observer=local_runs(observer, proxies),
         )
         self._closable = [r.check for r in registrations if isinstance(r.check, Closable)]
         self._service_id = config.service_id

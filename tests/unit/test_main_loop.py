@@ -8,7 +8,8 @@ from collections.abc import Iterator, Sequence
 
 import pytest
 
-from petsage.health.main_loop import MainLoop
+from petsage.health import Registration, named_check
+from petsage.health.main_loop import MainLoop, local_runs
 from petsage.health.models import CheckResult
 
 
@@ -74,11 +75,26 @@ def test_no_main_loop_fails_the_check() -> None:
 def test_proxies_keep_name_measurement_and_criticality() -> None:
     """A proxy registration answers under the check's key, critical as the check, and waits a
     little longer than the check's own timeout."""
-    from petsage.health import Registration, named_check
-
     original = Registration(
         named_check("pool", lambda: None), timeout=1.0, critical=False, measurement="responseTime"
     )
     (proxy,) = MainLoop().proxies([original])
     assert (proxy.key, proxy.critical) == ("pool:responseTime", False)
     assert proxy.timeout > original.timeout
+
+
+def test_the_proxies_runs_are_not_reported_twice() -> None:
+    """The observer of a listener that asks the main loop is told of its own checks' runs only:
+    the main runner reports the proxied checks' real runs."""
+    told: list[str] = []
+
+    class Recorder:
+        def check_ran(self, name: str, result: CheckResult, seconds: float) -> None:
+            told.append(name)
+
+    proxies = MainLoop().proxies([Registration(named_check("pool", lambda: None))])
+    observer = local_runs(Recorder(), proxies)
+    assert observer is not None
+    observer.check_ran("pool", CheckResult(), 0.1)
+    observer.check_ran("memory", CheckResult(), 0.1)
+    assert told == ["memory"]
