@@ -58,9 +58,11 @@ class MainLoop:
         loop, run = self._loop, self._run
         if loop is None or run is None:
             return CheckResult(status="fail", output=f"{BUSY}: not serving")
+        asked = run([name])
         try:
-            future = asyncio.run_coroutine_threadsafe(run([name]), loop)
+            future = asyncio.run_coroutine_threadsafe(asked, loop)
         except RuntimeError:  # the loop has closed since
+            asked.close()
             return CheckResult(status="fail", output=f"{BUSY}: not serving")
         try:
             async with asyncio.timeout(wait):
