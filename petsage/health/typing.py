@@ -34,6 +34,12 @@ class Closable(Protocol):
     async def aclose(self) -> None: ...
 
 
+# How long a check may take, and for how long its result is reused (0: every probe runs it), when
+# neither its Registration nor its table in the configuration file says.
+DEFAULT_TIMEOUT = 1.0
+DEFAULT_TTL = 1.0
+
+
 @dataclass(frozen=True, slots=True)
 class Registration:
     """A check and how to run it. A failing check that is not ``critical`` reports ``warn``.
@@ -42,9 +48,9 @@ class Registration:
     """
 
     check: Check
-    timeout: float = 1.0
+    timeout: float = DEFAULT_TIMEOUT
     critical: bool = True
-    ttl: float = 0.0
+    ttl: float = DEFAULT_TTL
     measurement: str | None = None
 
     @property
