@@ -64,7 +64,8 @@ class App:
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         self.scopes.append(scope)
-        more = True
+        more = scope["path"] != "/early"  # answered without reading the body
+        message: dict[str, Any] = {"type": "http.request"}
         while more:
             message = await receive()
             more = message["type"] == "http.request" and message.get("more_body", False)
@@ -409,6 +410,17 @@ async def test_a_client_that_keeps_sending_after_a_problem_is_cut_off(server: Se
     assert not transport.closed
     protocol.data_received(b"a")
     assert transport.closed
+
+
+async def test_a_request_answered_before_its_body_arrived_closes_lingering(
+    server: Server,
+) -> None:
+    """The rest of the body cannot be told from a next request: the connection is not kept."""
+    protocol, transport = server.connect()
+    protocol.data_received(request(b"/early", b"Content-Length: 10", method=b"POST") + b"abc")
+    await settle()
+    assert transport.statuses() == [200]
+    assert_closed_lingering(transport, server)
 
 
 # Pipelined problems.
