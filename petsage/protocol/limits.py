@@ -24,9 +24,10 @@ logging ``PARSER_ERROR_LINE`` as a warning on ``self.logger``; the attributes it
 (``get_http_version``, ``get_method``), ``url``, ``headers``, ``transport``, ``flow``
 (``pause_reading``), ``pipeline`` (a deque of ``(cycle, app)``, the next one on its right),
 ``cycle`` (a ``RequestResponseCycle``: ``more_body``, ``response_started``,
-``response_complete``, ``disconnected``, ``scope``), ``timeout_keep_alive_task`` (set once a
-keep-alive response is done), ``server_state.default_headers`` and ``server_state.connections``,
-``loop``, ``logger``, ``client``. ``tests/unit/test_protocol_seams.py`` reads those names from
+``response_complete``, ``disconnected``, ``message_event``, ``scope``),
+``timeout_keep_alive_task`` (set once a keep-alive response is done),
+``server_state.default_headers`` and ``server_state.connections``, ``loop``, ``logger``,
+``client``. ``tests/unit/test_protocol_seams.py`` reads those names from
 this module's source and fails when a stock protocol lacks one or an override's signature
 differs; ``tests/unit/test_protocol.py`` drives the protocol in process (a mock transport and
 loop), and ``tests/live/test_malformed_input.py``, ``tests/live/test_slow_clients.py``,
@@ -90,10 +91,6 @@ class HttpLimits:
     monitoring_paths: re.Pattern[bytes]
 
 
-def _uvicorn_logger() -> logging.Logger:
-    return logging.getLogger("uvicorn.error")
-
-
 @dataclass
 class Listener:
     """What the connections of one listening socket share: the clients that stopped reading
@@ -104,7 +101,9 @@ class Listener:
 
     answered: Callable[[str, int], None] | None = None
     slow_readers: SlowReaders = field(default_factory=SlowReaders)
-    cap_warning: CapWarning = field(default_factory=lambda: CapWarning(_uvicorn_logger()))
+    cap_warning: CapWarning = field(
+        default_factory=lambda: CapWarning(logging.getLogger("uvicorn.error"))
+    )
 
 
 class _RejectedError(Exception):
