@@ -67,9 +67,6 @@ class MockTransport:
     def get_write_buffer_size(self) -> int:
         return self.write_buffer_size
 
-    def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
-        pass
-
     def statuses(self) -> list[int]:
         """The status of every response written so far, in order."""
         return [int(match[1]) for match in _STATUS_LINE.finditer(self.buffer)]
