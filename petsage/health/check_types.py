@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from petsage.health.checks import MAX_NAME_LENGTH, NAME_PATTERN
 from petsage.health.credentials import Password
 from petsage.health.dependencies import HttpCheck, TcpCheck
-from petsage.health.typing import DEFAULT_TIMEOUT, DEFAULT_TTL, Check, Registration
+from petsage.health.typing import CONFIG_FILE_TTL, DEFAULT_TIMEOUT, Check, Registration
 
 Seconds = Annotated[float, Field(gt=0, le=60)]
 
@@ -55,7 +55,7 @@ class _Check(Strict, ABC):
     name: Annotated[str, Field(pattern=NAME_PATTERN.pattern, max_length=MAX_NAME_LENGTH)]
     timeout: Seconds = DEFAULT_TIMEOUT
     critical: bool = True
-    ttl: Annotated[float, Field(ge=0)] = DEFAULT_TTL
+    ttl: Annotated[float, Field(ge=0)] = CONFIG_FILE_TTL
 
     @abstractmethod
     def build(self) -> Check:

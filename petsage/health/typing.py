@@ -34,10 +34,13 @@ class Closable(Protocol):
     async def aclose(self) -> None: ...
 
 
-# How long a check may take, and for how long its result is reused (0: every probe runs it), when
-# neither its Registration nor its table in the configuration file says.
+# How long a check may take when its Registration or its table in the configuration file does not
+# say; and for how long its result is reused (0: every probe runs it). A check written in Python
+# runs on every probe unless it asks otherwise; one the configuration file declares calls a
+# dependency, at most once a second by default however many probes come.
 DEFAULT_TIMEOUT = 1.0
-DEFAULT_TTL = 1.0
+DEFAULT_TTL = 0.0
+CONFIG_FILE_TTL = 1.0
 
 
 @dataclass(frozen=True, slots=True)
