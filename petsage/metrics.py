@@ -91,6 +91,12 @@ def method_label(method: str) -> str:
     return method if method in _METHODS else "other"
 
 
+def count_server_answer(method: str, status: int) -> None:
+    """Count an answer the HTTP layer wrote itself, to a request no operation held
+    (``petsage.protocol.limits.Listener.answered``)."""
+    REQUESTS.labels(UNMATCHED, method_label(method), str(status)).inc()
+
+
 def _set_status(gauge: Gauge, status: Status, *labels: str) -> None:
     for candidate in _STATUSES:
         gauge.labels(*labels, candidate).set(1 if candidate == status else 0)

@@ -55,13 +55,13 @@ from petsage.health.system import EventLoopMonitor
 from petsage.health.typing import Registration
 from petsage.logs import log_config
 from petsage.management import ManagementListener
-from petsage.metrics import DRAINING, multiprocess_directory, worker_exited
+from petsage.metrics import DRAINING, count_server_answer, multiprocess_directory, worker_exited
 from petsage.protocol.descriptors import (
     default_max_connections,
     open_file_limit,
     raise_open_file_limit,
 )
-from petsage.protocol.limits import HttpLimits, LimitedHttpToolsProtocol
+from petsage.protocol.limits import HttpLimits, LimitedHttpToolsProtocol, Listener
 from petsage.settings import Settings, variable
 
 logger = logging.getLogger("uvicorn.error")
@@ -110,11 +110,16 @@ def uvicorn_config(
         log_level=settings.log_level,
         log_config=None if management else log_config(settings),
         access_log=False,  # petsage.middleware.access_log writes one line per response instead
-        # httptools with bounds on each request; a partial of a module-level class pickles into
-        # every worker process, and uvicorn only ever calls it like the class.
+        # httptools with bounds on each request, and what this listener's connections share; a
+        # partial of a module-level class pickles into every worker process (each gets its own
+        # Listener), and uvicorn only ever calls it like the class.
         http=cast(
             type[asyncio.Protocol],
-            partial(LimitedHttpToolsProtocol, limits=http_limits(settings)),
+            partial(
+                LimitedHttpToolsProtocol,
+                limits=http_limits(settings),
+                listener=Listener(answered=count_server_answer if settings.metrics else None),
+            ),
         ),
         loop="uvloop",
         lifespan="on",

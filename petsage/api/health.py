@@ -92,11 +92,3 @@ async def get_readiness_check(check: str) -> HandlerResult | ConnexionResponse:
         return _answer(await _service().ready_check(check), view)
     except UnknownCheckError:
         return problem(404, "Not Found", f"There is no health check named '{check}'.")
-
-
-# The contract declares HEAD beside GET for its consumers. Starlette's route for GET also takes
-# HEAD, so the GET operation answers it (uvicorn drops the body); Connexion still resolves the
-# head operations at startup, to these.
-head_liveness = get_liveness
-head_readiness = get_readiness
-head_readiness_check = get_readiness_check

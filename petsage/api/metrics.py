@@ -24,8 +24,3 @@ async def get_metrics() -> Response | ConnexionResponse:
     # In a thread: with several workers the exposition reads every worker's files.
     body, media_type = await asyncio.to_thread(exposition, accept)
     return Response(body, media_type=media_type, headers=NO_STORE)
-
-
-# HEAD is answered by Starlette through the GET route; the name lets Connexion resolve the
-# contract's ``headMetrics`` at startup.
-head_metrics = get_metrics

@@ -12,8 +12,3 @@ async def get_smoke_test() -> HandlerResult:
 
 # The deprecated ``/smoke_test`` path is the same operation under another operationId.
 get_smoke_test_legacy = get_smoke_test
-# The contract declares HEAD beside GET for its consumers. Starlette's route for GET also takes
-# HEAD, so the GET operation answers it (uvicorn drops the body); Connexion still resolves the
-# head operations at startup, to these.
-head_smoke_test = get_smoke_test
-head_smoke_test_legacy = get_smoke_test

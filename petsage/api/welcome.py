@@ -8,9 +8,3 @@ from petsage.services.welcome import welcome
 
 async def get_welcome() -> HandlerResult:
     return json_response(welcome())
-
-
-# The contract declares HEAD beside GET for its consumers. Starlette's route for GET also takes
-# HEAD, so the GET operation answers it (uvicorn drops the body); Connexion still resolves the
-# head operations at startup, to these.
-head_welcome = get_welcome

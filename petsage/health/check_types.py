@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from petsage.health.checks import NAME_PATTERN
+from petsage.health.checks import MAX_NAME_LENGTH, NAME_PATTERN
 from petsage.health.credentials import Password
 from petsage.health.dependencies import HttpCheck, TcpCheck
-from petsage.health.typing import Check, Registration
+from petsage.health.typing import CONFIG_FILE_TTL, DEFAULT_TIMEOUT, Check, Registration
 
 Seconds = Annotated[float, Field(gt=0, le=60)]
 
@@ -52,10 +52,10 @@ def _url(target: str, schemes: tuple[str, ...], what: str) -> str:
 class _Check(Strict, ABC):
     """The keys every ``[[health.checks]]`` table has."""
 
-    name: Annotated[str, Field(pattern=NAME_PATTERN.pattern, max_length=63)]
-    timeout: Seconds = 1.0
+    name: Annotated[str, Field(pattern=NAME_PATTERN.pattern, max_length=MAX_NAME_LENGTH)]
+    timeout: Seconds = DEFAULT_TIMEOUT
     critical: bool = True
-    ttl: Annotated[float, Field(ge=0)] = 1.0
+    ttl: Annotated[float, Field(ge=0)] = CONFIG_FILE_TTL
 
     @abstractmethod
     def build(self) -> Check:

@@ -15,11 +15,12 @@ from petsage.health.typing import Check, CheckFunction
 
 # Names appear in URLs and in the response keys: short lowercase words joined by hyphens.
 NAME_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_NAME_LENGTH = 63  # a DNS label's: a name fits wherever a label does
 
 
 def validate_name(name: str) -> str:
     """``name`` itself; raises ``ValueError`` when it is not a short lowercase-hyphenated word."""
-    if not isinstance(name, str) or len(name) > 63 or not NAME_PATTERN.fullmatch(name):
+    if not isinstance(name, str) or len(name) > MAX_NAME_LENGTH or not NAME_PATTERN.fullmatch(name):
         raise ValueError(f"check name {name!r} is not lowercase words joined by hyphens")
     return name
 

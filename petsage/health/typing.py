@@ -41,6 +41,15 @@ class Closable(Protocol):
     async def aclose(self) -> None: ...
 
 
+# How long a check may take when its Registration or its table in the configuration file does not
+# say; and for how long its result is reused (0: every probe runs it). A check written in Python
+# runs on every probe unless it asks otherwise; one the configuration file declares calls a
+# dependency, at most once a second by default however many probes come.
+DEFAULT_TIMEOUT = 1.0
+DEFAULT_TTL = 0.0
+CONFIG_FILE_TTL = 1.0
+
+
 @dataclass(frozen=True, slots=True)
 class Registration:
     """A check and how to run it. A failing check that is not ``critical`` reports ``warn``.
@@ -49,9 +58,9 @@ class Registration:
     """
 
     check: Check
-    timeout: float = 1.0
+    timeout: float = DEFAULT_TIMEOUT
     critical: bool = True
-    ttl: float = 0.0
+    ttl: float = DEFAULT_TTL
     measurement: str | None = None
 
     @property

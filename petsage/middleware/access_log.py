@@ -14,6 +14,7 @@ import urllib.parse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from petsage.request_path.operation_id import operation_id, share_routing
+from petsage.wire import status_sent
 
 ACCESS_LOGGER = "petsage.access"
 # The access line's arguments, in order: the names JSON logs give them.
@@ -62,6 +63,7 @@ class AccessLogMiddleware:
             await self.app(scope, receive, send_noting_status)
         finally:
             operation = operation_id(scope)
+            status = status_sent(scope, status)
             if not (0 < status < 400 and operation in self.quiet) and logger.isEnabledFor(
                 logging.INFO
             ):

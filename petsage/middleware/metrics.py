@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from petsage.metrics import IN_FLIGHT, REQUEST_DURATION, REQUESTS, UNMATCHED, method_label
 from petsage.request_path.operation_id import operation_id, share_routing
+from petsage.wire import status_sent
 
 
 class MetricsMiddleware:
@@ -51,7 +52,7 @@ class MetricsMiddleware:
             if histogram is None:
                 histogram = self._durations[labels] = REQUEST_DURATION.labels(*labels)
             histogram.observe(elapsed)
-            key = (*labels, status)
+            key = (*labels, status_sent(scope, status))
             counter = self._counters.get(key)
             if counter is None:
                 counter = self._counters[key] = REQUESTS.labels(*labels, str(status))

@@ -1,11 +1,14 @@
 """uvicorn's httptools protocol with the bounds it lacks (uvicorn#157).
 
 Every request is held to a header size, a header count, a request-target length, a deadline to
-finish its header section, and RFC 9112's ``Host`` rules; what fails is answered with problem+json
-and the connection closed, before the app sees anything. uvicorn's own 400 for bytes that are not
-HTTP/1.x is answered the same way instead of text/plain. A body is held to a size and a deadline,
-a response to a deadline for the client to read it (and each socket's kernel send buffer to a
-size), and the process to a number of connections (``capacity``).
+finish its header section, and RFC 9112's ``Host`` rules (``petsage.protocol.rules``); what fails
+is answered with problem+json and the connection closed, before the app sees anything. uvicorn's
+own 400 for bytes that are not HTTP/1.x is answered the same way instead of text/plain. A body is
+held to a size and a deadline, a response to a deadline for the client to read it (and each
+socket's kernel send buffer to a size), and the process to a number of connections
+(``capacity``). Each answer it writes itself is logged once (uvicorn's own warning for a parser
+error is dropped) and counted through ``Listener.answered``; one given while the app holds the
+request is left to the app's access log and metrics (``petsage.wire.status_sent``).
 
 uvicorn's ``timeout_keep_alive`` runs only from a response to the first byte of the next request:
 nothing bounds a connection before its first request, or while its headers drip in (slowloris),
@@ -14,18 +17,22 @@ or while its body does, or while its client does not read.
 Relies on (uvicorn ``~=0.54.0``, httptools): ``HttpToolsProtocol``'s connection and parser
 callbacks, overridden with their signatures (``connection_made``, ``connection_lost``,
 ``data_received``, ``on_message_begin``, ``on_url``, ``on_header``, ``on_headers_complete``,
-``on_body``, ``on_response_complete``, ``pause_writing``, ``resume_writing``,
-``_start_asgi_task``) and ``send_400_response(msg)``, through which ``data_received`` answers
-every parser error, an exception raised from a callback included; the attributes it reads:
-``parser`` (``get_http_version``), ``url``, ``headers``, ``transport``, ``flow``
-(``pause_reading``), ``pipeline``, ``cycle`` (a ``RequestResponseCycle``: ``more_body``,
-``response_started``, ``response_complete``, ``disconnected``), ``timeout_keep_alive_task`` (set
-once a keep-alive response is done), ``server_state.default_headers`` and
-``server_state.connections``, ``loop``, ``logger``, ``client``; and the module's ``STATUS_LINE``.
-``tests/unit/test_protocol_seams.py`` reads those names from this module's source and fails when a
-stock protocol lacks one or an override's signature differs; ``tests/live/test_malformed_input.py``,
-``tests/live/test_slow_clients.py``, ``tests/live/test_bodies.py`` and
-``tests/live/test_connection_cap.py`` fail when the behaviour changes.
+``on_body``, ``on_message_complete``, ``on_response_complete``, ``pause_writing``,
+``resume_writing``, ``_start_asgi_task``) and ``send_400_response(msg)``, through which
+``data_received`` answers every parser error, an exception raised from a callback included, after
+logging ``PARSER_ERROR_LINE`` as a warning on ``self.logger``; the attributes it reads: ``parser``
+(``get_http_version``, ``get_method``), ``url``, ``headers``, ``transport``, ``flow``
+(``pause_reading``), ``pipeline`` (a deque of ``(cycle, app)``, the next one on its right),
+``cycle`` (a ``RequestResponseCycle``: ``more_body``, ``response_started``,
+``response_complete``, ``disconnected``, ``message_event``, ``scope``),
+``timeout_keep_alive_task`` (set once a keep-alive response is done),
+``server_state.default_headers`` and ``server_state.connections``, ``loop``, ``logger``,
+``client``. ``tests/unit/test_protocol_seams.py`` reads those names from
+this module's source and fails when a stock protocol lacks one or an override's signature
+differs; ``tests/unit/test_protocol.py`` drives the protocol in process (a mock transport and
+loop), and ``tests/live/test_malformed_input.py``, ``tests/live/test_slow_clients.py``,
+``tests/live/test_bodies.py`` and ``tests/live/test_connection_cap.py`` fail when the behaviour
+changes against a real server.
 """
 
 from __future__ import annotations
@@ -35,31 +42,32 @@ import json
 import logging
 import re
 import socket
-from dataclasses import dataclass
-from typing import Any, NoReturn
+from collections.abc import Callable, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any, NoReturn, cast
 
 from uvicorn._types import ASGI3Application
-from uvicorn.protocols.http.httptools_impl import (
-    STATUS_LINE,
-    HttpToolsProtocol,
-    RequestResponseCycle,
-)
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from petsage.protocol.capacity import CapWarning, SlowReaders, evict_longest_waiting, soft_cap
-from petsage.protocol.hosts import host_name, is_allowed
-from petsage.wire import NOSNIFF, PROBLEM_JSON, reason
+from petsage.protocol.rules import (
+    declared_length,
+    framing_problem,
+    has_bad_percent,
+    header_section_bytes,
+    host_problem,
+)
+from petsage.wire import NOSNIFF, PROBLEM_JSON, carries_body, mark_answered_by_server, reason
 
 _NOT_HTTP = "The request is not valid HTTP/1.1."
-# RFC 3986 §2.1: "%" is always followed by two hex digits; httptools lets anything through.
-_BAD_PERCENT = re.compile(rb"%(?![0-9A-Fa-f]{2})")
-_END_OF_AUTHORITY = re.compile(rb"[/?#]")
+_FULL = "The server has too many open connections; retry shortly."
+# What uvicorn logs before it calls send_400_response: the protocol logs its own line instead.
+PARSER_ERROR_LINE = "Invalid HTTP request received."
 # After a problem is written, the write side is shut and what the client still sends is read and
 # dropped for up to this long before the close: closing with unread bytes would send a reset,
 # which can destroy the answer before the client reads it (RFC 9112 §9.6, a "lingering close").
 LINGER_SECONDS = 2.0
 LINGER_BYTES = 1024 * 1024  # and for no more than this: a client that keeps sending is cut off
-_cap_warning = CapWarning(logging.getLogger("uvicorn.error"))
-_slow_readers = SlowReaders()
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,21 @@ class HttpLimits:
     monitoring_paths: re.Pattern[bytes]
 
 
+@dataclass
+class Listener:
+    """What the connections of one listening socket share: the clients that stopped reading
+    (their send buffers' budget), the connection cap's warning, and ``answered(method, status)``,
+    called for each answer the HTTP layer writes itself to a request the app never held
+    (``method``: "" when none was parsed). The composition root builds one per listener; a worker
+    process gets its own copy."""
+
+    answered: Callable[[str, int], None] | None = None
+    slow_readers: SlowReaders = field(default_factory=SlowReaders)
+    cap_warning: CapWarning = field(
+        default_factory=lambda: CapWarning(logging.getLogger("uvicorn.error"))
+    )
+
+
 class _RejectedError(Exception):
     """Raised from a parser callback to stop parsing; ``send_400_response`` answers ``status``."""
 
@@ -92,8 +115,17 @@ class _RejectedError(Exception):
         self.detail = detail
 
 
+class _WithoutParserErrorLine(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.msg != PARSER_ERROR_LINE
+
+
+_WITHOUT_PARSER_ERROR_LINE = _WithoutParserErrorLine()
+
+
 def problem_bytes(status: int, detail: str, extra_headers: list[tuple[bytes, bytes]]) -> bytes:
-    """A complete problem+json response that closes the connection."""
+    """A complete problem+json response that closes the connection; the status line's reason
+    phrase is the body's title."""
     title = reason(status)
     body = json.dumps(
         {"type": "about:blank", "title": title, "status": status, "detail": detail}
@@ -105,16 +137,20 @@ def problem_bytes(status: int, detail: str, extra_headers: list[tuple[bytes, byt
         NOSNIFF,
         (b"connection", b"close"),
     ]
+    status_line = f"HTTP/1.1 {status} {title}\r\n".encode()
     lines = [name + b": " + value + b"\r\n" for name, value in headers]
-    return b"".join([STATUS_LINE[status], *lines, b"\r\n", body])
+    return b"".join([status_line, *lines, b"\r\n", body])
 
 
 class LimitedHttpToolsProtocol(HttpToolsProtocol):
-    """Served with ``uvicorn.run(http=partial(LimitedHttpToolsProtocol, limits=...))``."""
+    """Served with ``uvicorn.run(http=partial(LimitedHttpToolsProtocol, limits=...,
+    listener=...))``."""
 
-    def __init__(self, *args: Any, limits: HttpLimits, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, limits: HttpLimits, listener: Listener, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.limits = limits
+        self.listener = listener
+        self.logger.addFilter(_WITHOUT_PARSER_ERROR_LINE)  # once: a filter is added only once
         self._rejection: _RejectedError | None = None
         self._header_deadline: asyncio.TimerHandle | None = None
         self._body_deadline: asyncio.TimerHandle | None = None
@@ -133,6 +169,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._deferred_problem: bytes | None = None
         self._linger: asyncio.TimerHandle | None = None
         self._lingered = 0  # bytes dropped since the problem was written
+        self._method_parsed = False  # this request's line is parsed up to its target
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -151,7 +188,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._disarm_header_deadline()
         self._disarm_body_deadline()
         self._disarm_send_deadline()
-        _slow_readers.resumed(self)
+        self.listener.slow_readers.resumed(self)
         # uvicorn marks only the last request parsed: with pipelining, the one being answered
         # would go on writing to the closed transport (and log a RuntimeError's traceback).
         running = self._running_cycle
@@ -175,13 +212,9 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().data_received(data)
         if not self._in_header_section or self.transport.is_closing():
             return
-        if self._began_in_read:
-            # The section began in this read: after the last header terminator in it, if any
-            # (what precedes it belongs to the requests before).
-            end = data.rfind(b"\r\n\r\n")
-            self._section_bytes = len(data) - (end + 4 if end >= 0 else 0)
-        else:
-            self._section_bytes += len(data)
+        self._section_bytes = header_section_bytes(
+            data, self._section_bytes, began_in_read=self._began_in_read
+        )
         if self._section_bytes > self.limits.max_header_bytes:
             self._send_problem(431, "The request header section is too large.")
 
@@ -198,9 +231,11 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().on_message_begin()
         self._in_header_section = self._began_in_read = True
         self._header_bytes = self._header_count = self._body_bytes = 0
+        self._method_parsed = False
 
     def on_url(self, url: bytes) -> None:
         super().on_url(url)
+        self._method_parsed = True
         if len(self.url) > self.limits.max_url_bytes:
             self._reject(414, "The request target is too long.")
 
@@ -218,13 +253,23 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._disarm_header_deadline()
         if self.parser.get_http_version() not in ("1.0", "1.1"):
             self._reject(400, "Only HTTP/1.0 and HTTP/1.1 are served on this port.")
-        if _BAD_PERCENT.search(self.url):
+        if has_bad_percent(self.url):
             self._reject(400, "The request target has an invalid percent-encoding.")
-        self._check_host()
-        self._check_framing()
-        has_body = self._check_body_size()
+        limits = self.limits
+        problem = host_problem(
+            self.headers,
+            self.url,
+            self.parser.get_http_version(),
+            limits.allowed_hosts,
+            limits.monitoring_paths,
+        ) or framing_problem(self.headers)
+        if problem is not None:
+            self._reject(400, problem)
+        length = declared_length(self.headers)
+        if length is not None and length > limits.max_body_bytes:
+            self._reject(413, self._too_large)
         super().on_headers_complete()
-        if has_body:
+        if carries_body(self.headers):
             self._body_deadline = self.loop.call_later(
                 self.limits.body_timeout, self._body_deadline_passed
             )
@@ -261,39 +306,6 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             # uvicorn armed its keep-alive timer: the connection now waits for a next request.
             self._arm_header_deadline()
 
-    def _check_host(self) -> None:
-        hosts = [value for name, value in self.headers if name == b"host"]
-        if len(hosts) > 1:
-            self._reject(400, "The request has more than one Host header.")
-        if not hosts:
-            if self.parser.get_http_version() == "1.1":
-                self._reject(400, "An HTTP/1.1 request needs a Host header.")
-            return
-        # RFC 9112 §3.2.2: an absolute-form target's authority wins over Host.
-        authority = _target_authority(self.url)
-        host = host_name(hosts[0] if authority is None else authority)
-        if host is None:
-            self._reject(400, "The Host header is not a valid host.")
-        elif not is_allowed(
-            host, self.url, self.limits.allowed_hosts, self.limits.monitoring_paths
-        ):
-            self._reject(400, "The Host header names a host this server does not serve.")
-
-    def _check_framing(self) -> None:
-        # llhttp flags this only after on_headers_complete, when the app would already have the
-        # request; RFC 9112 §6.3 says: 400 and close, before anything is served.
-        codings = b",".join(value for name, value in self.headers if name == b"transfer-encoding")
-        if codings and codings.rsplit(b",", 1)[-1].strip().lower() != b"chunked":
-            self._reject(400, "The request's Transfer-Encoding does not end in chunked.")
-
-    def _check_body_size(self) -> bool:
-        """Refuse a declared length over the limit at once; whether the request has a body."""
-        lengths = [value for name, value in self.headers if name == b"content-length"]
-        if lengths and int(lengths[0]) > self.limits.max_body_bytes:
-            self._reject(413, self._too_large)
-        chunked = any(name == b"transfer-encoding" for name, _ in self.headers)
-        return chunked or bool(lengths and int(lengths[0]))
-
     @property
     def _too_large(self) -> str:
         return f"The request body is larger than {self.limits.max_body_bytes} bytes."
@@ -303,20 +315,43 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         raise self._rejection
 
     def _send_problem(self, status: int, detail: str) -> None:
-        self.logger.info("Rejected request from %s: %d %s", self.client, status, detail)
         response = problem_bytes(status, detail, self.server_state.default_headers)
         cycle = self.cycle
         if cycle is not None and cycle.more_body and not cycle.response_started:
             # The fault is in this request's own body: it gets the problem instead of an answer.
-            cycle.disconnected = True
+            self._answer_instead_of_app(cycle, status, detail)
+        else:
+            self._record(status, detail)
+        running = self._running_cycle
         if self.pipeline or (
-            cycle is not None and not cycle.response_complete and not cycle.disconnected
+            running is not None and not running.response_complete and not running.disconnected
         ):
             # Answer the requests parsed before the fault first: responses go in request order.
             self._deferred_problem = response
             self.flow.pause_reading()
             return
         self._write_problem_and_close(response)
+
+    def _answer_instead_of_app(self, cycle: RequestResponseCycle, status: int, detail: str) -> None:
+        queued = [entry for entry in self.pipeline if entry[0] is cycle]
+        if queued:
+            # Still waiting its turn: it never reaches the app.
+            self.pipeline.remove(queued[0])
+            self._record(status, detail)
+            return
+        # The app holds it: what it sends goes nowhere, and its access log and metrics record
+        # this status (``petsage.wire.status_sent``).
+        cycle.disconnected = True
+        cycle.message_event.set()  # a receive() waiting for the body returns http.disconnect now
+        mark_answered_by_server(cast("MutableMapping[str, Any]", cycle.scope), status)
+
+    def _record(self, status: int, detail: str) -> None:
+        """Log and count an answer of the HTTP layer to a request the app never held."""
+        self.logger.info("Rejected request from %s: %d %s", self.client, status, detail)
+        if self.listener.answered is not None:
+            parsed = self._method_parsed
+            method = self.parser.get_method().decode("ascii", "replace") if parsed else ""
+            self.listener.answered(method, status)
 
     def _write_problem_and_close(self, response: bytes) -> None:
         self.transport.write(response)
@@ -349,12 +384,12 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             evicted = evict_longest_waiting(others, open_now - soft_cap(cap) + cap // 50)
         refused = open_now - evicted > cap
         if evicted or refused:
-            _cap_warning.record(
+            self.listener.cap_warning.record(
                 open_connections=open_now - evicted, cap=cap, evicted=evicted, refused=int(refused)
             )
         if refused:
-            detail = "The server has too many open connections; retry shortly."
-            self.transport.write(problem_bytes(503, detail, self.server_state.default_headers))
+            self._record(503, _FULL)
+            self.transport.write(problem_bytes(503, _FULL, self.server_state.default_headers))
             self.transport.close()
         return not refused
 
@@ -400,11 +435,11 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def pause_writing(self) -> None:
         super().pause_writing()
         self._arm_send_deadline()
-        _slow_readers.paused(self, self.limits.send_buffer_bytes)
+        self.listener.slow_readers.paused(self, self.limits.send_buffer_bytes)
 
     def resume_writing(self) -> None:
         super().resume_writing()
-        _slow_readers.resumed(self)
+        self.listener.slow_readers.resumed(self)
         if not self._request_in_flight():
             self._disarm_send_deadline()
 
@@ -440,11 +475,3 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._header_deadline = None
         if not self.transport.is_closing():
             self.transport.close()
-
-
-def _target_authority(target: bytes) -> bytes | None:
-    """The authority of an absolute-form request target; None for any other form."""
-    if target.startswith(b"/") or target == b"*":
-        return None
-    _scheme, sep, rest = target.partition(b"://")
-    return _END_OF_AUTHORITY.split(rest, maxsplit=1)[0] if sep else None

@@ -10,20 +10,13 @@ from __future__ import annotations
 from connexion.exceptions import ProblemException
 from starlette.types import Scope
 
-from petsage.wire import reason
-
-
-def carries_body(scope: Scope) -> bool:
-    """A ``Content-Length`` other than 0, or any ``Transfer-Encoding`` (RFC 9112 §6.3)."""
-    for name, value in scope["headers"]:
-        if name == b"transfer-encoding" or (name == b"content-length" and value.strip(b" \t0")):
-            return True
-    return False
+from petsage.wire import carries_body, reason
 
 
 def refuse_body(scope: Scope) -> None:
-    """Raise a 413 problem that closes the connection when the request ``carries_body``."""
-    if carries_body(scope):
+    """Raise a 413 problem that closes the connection when the request has a body
+    (``petsage.wire.carries_body``)."""
+    if carries_body(scope["headers"]):
         raise ProblemException(
             status=413,
             title=reason(413),

@@ -1,6 +1,6 @@
 """Problem details (RFC 9457) for the HTTP errors raised before any handler runs.
 
-Uses only Connexion's public ``add_error_handler`` and ``connexion.exceptions.problem``.
+Uses only Connexion's public ``add_error_handler`` and ``connexion.problem.problem``.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import logging
 from http import HTTPStatus
 
 from connexion import AsyncApp
-from connexion.exceptions import problem
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from connexion.problem import problem
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 

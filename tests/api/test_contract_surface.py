@@ -88,9 +88,9 @@ def test_operation_ids_are_api_names_of_resolvable_handlers(
 
 
 def test_handler_names_are_the_operation_ids_in_snake_case() -> None:
-    """getReadinessCheck is handled by get_readiness_check."""
+    """getReadinessCheck is handled by get_readiness_check, and so is headReadinessCheck."""
     assert handler_name("getReadinessCheck") == "get_readiness_check"
-    assert handler_name("headSmokeTestLegacy") == "head_smoke_test_legacy"
+    assert handler_name("headSmokeTestLegacy") == "get_smoke_test_legacy"
 
 
 @pytest.mark.parametrize("name", DOCUMENTS)

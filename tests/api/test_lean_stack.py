@@ -31,7 +31,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from petsage.app import create_app
 from petsage.request_path import parameters
 from petsage.request_path.docs import (
-    DocsOnlySwaggerUIMiddleware,
+    CONNEXION_UI_PAGES,
+    DocsMiddleware,
     MemoryStaticFiles,
     docs_prefixes,
     route_path,
@@ -351,16 +352,16 @@ def test_parameter_schemas_are_compiled_once_per_operation(
     assert (built, compiled) == ([], [])
 
 
-def _docs_layer(client: TestClient) -> DocsOnlySwaggerUIMiddleware:
+def _docs_layer(client: TestClient) -> DocsMiddleware:
     stack = client.app.middleware.middleware_stack  # type: ignore[attr-defined]
-    return next(layer for layer in stack if isinstance(layer, DocsOnlySwaggerUIMiddleware))
+    return next(layer for layer in stack if isinstance(layer, DocsMiddleware))
 
 
 def test_api_requests_skip_the_docs_router(
     warm_lean_client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An API path never enters the docs layer's router; a docs path does."""
-    layer = _docs_layer(warm_lean_client)
+    layer = _docs_layer(warm_lean_client).docs
     entered: list[str] = []
     router = layer.router
 
@@ -376,26 +377,30 @@ def test_api_requests_skip_the_docs_router(
 
 def test_docs_prefixes_are_plain_paths_of_the_docs_routes(warm_lean_client: TestClient) -> None:
     """The docs router is mounts of plain routes: the prefixes name them all, with no parameter."""
-    prefixes = docs_prefixes(_docs_layer(warm_lean_client).router)
+    prefixes = docs_prefixes(_docs_layer(warm_lean_client).docs.router)
     assert {"/openapi.json", "/openapi.yaml", "/ui"} <= set(prefixes)
     assert all("{" not in prefix and not prefix.endswith("/") for prefix in prefixes)
 
 
 def test_docs_files_are_sent_from_memory(warm_lean_client: TestClient) -> None:
-    """Connexion's StaticFiles mount of the UI's files is found and swapped, its responses are
-    sent from memory, and the file is served whole, with Starlette's validators, as before."""
-    files = [
-        mount.app
-        for api in _docs_layer(warm_lean_client).router.routes
+    """Connexion's StaticFiles mount of the UI's files is found and mounted again from memory, in
+    front of it; the file is served whole, with Starlette's validators, as Connexion would."""
+    layer = _docs_layer(warm_lean_client)
+    stock = [
+        mount
+        for api in layer.docs.router.routes
         for mount in getattr(api, "routes", [])
-        if isinstance(mount.app, StaticFiles)
+        if type(getattr(mount, "app", None)) is StaticFiles
     ]
-    assert files
-    assert all(isinstance(app, MemoryStaticFiles) for app in files)
-    assert files[0].directory is not None
-    path = os.path.join(files[0].directory, "swagger-ui.css")
+    assert [mount.path for mount in stock] == ["/ui"]
+    (ours,) = layer.files
+    files = ours.app
+    assert isinstance(files, MemoryStaticFiles)
+    assert files.directory == stock[0].app.directory
+    assert files.directory is not None
+    path = os.path.join(files.directory, "swagger-ui.css")
     stat = os.stat(path)
-    response = files[0].file_response(path, stat, {"type": "http", "headers": []})
+    response = files.file_response(path, stat, {"type": "http", "headers": []})
     assert isinstance(response, MemoryFileResponse)
     assert response.stat_result is stat
     assert dict(response.headers) == dict(FileResponse(path, stat_result=stat).headers)
@@ -404,12 +409,32 @@ def test_docs_files_are_sent_from_memory(warm_lean_client: TestClient) -> None:
     assert served.headers["etag"] == response.headers["etag"]
 
 
-def test_lean_stack_is_connexions_with_subclasses_in_place() -> None:
-    """Every layer of Connexion's default stack is there, in order; the swapped ones subclassed."""
+def test_lean_stack_is_connexions_with_layers_in_place() -> None:
+    """Every layer of Connexion's default stack is there, in order; each swapped one subclasses
+    the stock one, but the docs layer, which holds it."""
     assert set(SWAPPED) <= set(ConnexionMiddleware.default_middlewares)
-    assert len(MIDDLEWARES) == len(ConnexionMiddleware.default_middlewares)
-    for lean, stock in zip(MIDDLEWARES, ConnexionMiddleware.default_middlewares, strict=True):
-        assert issubclass(lean, stock)
+    assert [SWAPPED.get(m, m) for m in ConnexionMiddleware.default_middlewares] == MIDDLEWARES
+    for stock, lean in SWAPPED.items():
+        if lean is DocsMiddleware:
+            assert isinstance(DocsMiddleware(_Marker(None)).docs, stock)  # type: ignore[arg-type]
+        else:
+            assert issubclass(lean, stock)
+
+
+def test_connexions_ui_pages_are_the_ones_left_to_it(warm_lean_client: TestClient) -> None:
+    """Under the UI's path Connexion's own routes answer exactly CONNEXION_UI_PAGES (the page is
+    rendered; the files mount gets the rest)."""
+    for api in _docs_layer(warm_lean_client).docs.router.routes:
+        ui = [m for m in getattr(api, "routes", []) if type(getattr(m, "app", None)) is StaticFiles]
+        if not ui:
+            continue
+        pages = {
+            route.path.removeprefix(ui[0].path).lstrip("/")
+            for route in api.routes
+            if route.path.startswith(ui[0].path + "/") and route is not ui[0]
+        }
+        assert pages <= CONNEXION_UI_PAGES
+        assert "" in pages
 
 
 class _Marker:
@@ -428,7 +453,7 @@ def test_middleware_positions_find_swapped_layers(position: MiddlewarePosition) 
     app.add_middleware(_Marker, position=position)
     layers = [getattr(layer, "func", layer) for layer in app.middleware.middlewares]
     index = layers.index(_Marker)
-    assert issubclass(layers[index + 1], position.value)
+    assert layers[index + 1] is SWAPPED.get(position.value, position.value)
 
 
 def test_no_middleware_after_start(warm_lean_client: TestClient) -> None:
@@ -487,7 +512,7 @@ def test_served_app_enters_the_docs_router_only_for_the_docs_ui() -> None:
     app = create_app(Settings())
     with app.test_client():
         stack = app.middleware.middleware_stack
-        layer = next(layer for layer in stack if isinstance(layer, DocsOnlySwaggerUIMiddleware))
+        layer = next(layer for layer in stack if isinstance(layer, DocsMiddleware))
         assert layer.prefixes
         assert all(prefix.startswith("/api/v1/ui") for prefix in layer.prefixes)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import time
 import urllib.request
@@ -87,3 +88,20 @@ def smoke_test_status(server: LiveServer, timeout: float = 10) -> int:
     """The status of a plain ``GET /api/v1/smoke-test`` on a new connection."""
     with urllib.request.urlopen(f"{server.base_url}/api/v1/smoke-test", timeout=timeout) as r:
         return int(r.status)
+
+
+_REJECTED = re.compile(r"Rejected request from .*: (\d{3}) ")
+
+
+def rejected_statuses(server: LiveServer) -> list[int]:
+    """The status of each answer the HTTP layer logged itself, in order."""
+    return [int(status) for status in _REJECTED.findall(server.log())]
+
+
+def requests_counted(server: LiveServer, method: str, status: int) -> float:
+    """``petsage_http_requests_total`` for the HTTP layer's answers (``operation="unmatched"``)."""
+    with urllib.request.urlopen(f"{server.base_url}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    labels = f'method="{method}",operation="unmatched",status="{status}"'
+    match = re.search(rf"^petsage_http_requests_total\{{{labels}\}} (\S+)$", text, re.MULTILINE)
+    return float(match[1]) if match else 0.0

@@ -16,7 +16,13 @@ import pytest
 
 from petsage.contract import API_DOCUMENT, ROOT_DOCUMENT, base_path, load_document
 from petsage.testing import LiveServer, running_server
-from tests.live.raw import Exchange, exchange, smoke_test_status
+from tests.live.raw import (
+    Exchange,
+    exchange,
+    rejected_statuses,
+    requests_counted,
+    smoke_test_status,
+)
 from tests.live.standins import hung_http_server
 
 # Generous: the machine is shared. "At once" means long before any timeout the server has.
@@ -143,7 +149,9 @@ def test_a_declared_length_over_the_limit_is_refused_by_the_http_layer() -> None
 
 def test_a_body_not_complete_within_the_body_timeout_gets_408(tmp_path: Path) -> None:
     """Queued behind a slow request, a body that never arrives is 408 once PETSAGE_BODY_TIMEOUT
-    passes: the slow request is answered first, then the 408, then the connection closes."""
+    passes: the slow request is answered first, then the 408, then the connection closes. The
+    request never reaches the app: the HTTP layer logs and counts the 408, and nothing records
+    another status for it."""
     config = tmp_path / "petsage.toml"
     with hung_http_server() as hung:
         config.write_text(
@@ -159,6 +167,10 @@ def test_a_body_not_complete_within_the_body_timeout_gets_408(tmp_path: Path) ->
             assert result.closed
             assert "0.5 s" in str(result.responses[1].problem()["detail"])
             _assert_clean(live, result)
+            assert rejected_statuses(live) == [408]
+            assert '"GET /api/v1/smoke-test HTTP/1.1"' not in live.log()
+            assert requests_counted(live, "GET", 408) == 1
+            assert requests_counted(live, "GET", 413) == requests_counted(live, "GET", 400) == 0
 
 
 def test_a_client_that_goes_away_mid_request_leaves_no_traceback(server: LiveServer) -> None:

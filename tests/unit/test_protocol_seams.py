@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import uvicorn
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
 from petsage.protocol import limits
@@ -177,6 +177,16 @@ def test_keep_alive_timer_is_armed_after_a_response(parsed: _Recorded) -> None:
     assert parsed.keep_alive_armed is True
 
 
-def test_status_lines_cover_what_the_subclass_answers() -> None:
-    """``STATUS_LINE`` has the status lines the subclass writes itself."""
-    assert {400, 413, 414, 431} <= set(STATUS_LINE)
+def test_parse_errors_are_logged_with_the_line_the_subclass_drops() -> None:
+    """uvicorn logs ``PARSER_ERROR_LINE`` before ``send_400_response``; the subclass drops that
+    line, which its own (with the status) replaces."""
+    assert limits.PARSER_ERROR_LINE in HttpToolsProtocol.data_received.__code__.co_consts
+
+
+def test_pipelined_cycles_wait_as_cycle_and_app_pairs(parsed: _Recorded) -> None:
+    """``pipeline`` is a deque of ``(cycle, app)`` pairs that uvicorn takes from its right: the
+    subclass removes a queued request it answered itself from it."""
+    assert "appendleft((self.cycle, app))" in inspect.getsource(
+        HttpToolsProtocol.on_headers_complete
+    )
+    assert "self.pipeline.pop()" in inspect.getsource(HttpToolsProtocol.on_response_complete)
