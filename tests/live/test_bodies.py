@@ -158,7 +158,8 @@ def test_a_body_not_complete_within_the_body_timeout_gets_408(tmp_path: Path) ->
             f'[[health.checks]]\nname = "hung"\ntype = "http"\n'
             f'target = "http://127.0.0.1:{hung}/health"\ntimeout = 3\nttl = 0\n'
         )
-        env = {"PETSAGE_BODY_TIMEOUT": "0.5"}
+        # The counts are read from /metrics, which the public port serves only when told to.
+        env = {"PETSAGE_BODY_TIMEOUT": "0.5", "PETSAGE_PUBLIC_METRICS": "true"}
         with running_server("--config", str(config), env=env) as live:
             slow = _request("/api/v1/health/ready")  # readiness waits on the hung check
             never = _request("/api/v1/smoke-test", b"Content-Length: 10")

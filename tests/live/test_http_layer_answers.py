@@ -18,7 +18,9 @@ def _request(target: bytes, *headers: bytes, method: bytes = b"GET") -> bytes:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[LiveServer]:
-    with running_server(env={"PETSAGE_MAX_BODY_BYTES": "2048"}) as live:
+    # The counts are read from /metrics, which the public port serves only when told to.
+    env = {"PETSAGE_MAX_BODY_BYTES": "2048", "PETSAGE_PUBLIC_METRICS": "true"}
+    with running_server(env=env) as live:
         yield live
 
 
