@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from functools import partial
+from typing import Any
 
 from connexion import AsyncApp
 from connexion.middleware import MiddlewarePosition
@@ -17,6 +18,7 @@ from petsage.contract import (
     MANAGEMENT_DOCUMENT,
     ROOT_DOCUMENT,
     base_path,
+    document_base_path,
     load_document,
     monitoring_operation_ids,
     spec_dir,
@@ -39,8 +41,19 @@ from petsage.request_path.jsonifier import PydanticJsonifier
 from petsage.request_path.parameters import ConciseParameterValidator
 from petsage.request_path.problems import add_problem_handlers
 from petsage.request_path.resolver import ControllerResolver
+from petsage.request_path.services import SERVICES_STATE, ServicesFactory
 from petsage.request_path.stack import MIDDLEWARES, LeanAsyncApp
 from petsage.settings import Settings
+
+
+def product_contract() -> list[Mapping[str, Any]]:
+    """The documents of ``openapi/`` the service serves, in the order they are added: the root
+    first (added after ``/api/v1``, its catch-all mount would shadow the API)."""
+    return [load_document(ROOT_DOCUMENT), load_document(API_DOCUMENT)]
+
+
+def _no_services() -> contextlib.AbstractAsyncContextManager[Mapping[str, object]]:
+    return contextlib.nullcontext({})
 
 
 def _service_app(
@@ -50,15 +63,22 @@ def _service_app(
     counted: bool,
     metrics_here: bool,
     exposure: Exposure,
+    services: ServicesFactory = _no_services,
 ) -> LeanAsyncApp:
     """The Connexion app around ``health``, its error handlers and middlewares, no API yet;
     ``counted``: requests are counted; ``metrics_here``: ``/metrics`` answers; ``exposure``:
-    who gets the full health documents."""
+    who gets the full health documents; ``services``: what handlers read with
+    ``petsage.request_path.services.service``, built and closed by the lifespan."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: object) -> AsyncIterator[dict[str, object]]:
-        async with health.lifespan(app) as state:
-            yield {**state, METRICS_STATE: metrics_here, EXPOSURE_STATE: exposure}
+        async with health.lifespan(app) as state, services() as built:
+            yield {
+                **state,
+                METRICS_STATE: metrics_here,
+                EXPOSURE_STATE: exposure,
+                SERVICES_STATE: built,
+            }
 
     app = LeanAsyncApp(
         __name__,
@@ -100,9 +120,16 @@ def create_app(
     checks: Sequence[Registration] = (),
     monitor: EventLoopMonitor | None = None,
     main_loop: MainLoop | None = None,
+    contract: Sequence[Mapping[str, Any]] | None = None,
+    services: ServicesFactory | None = None,
 ) -> AsyncApp:
     """Build the ASGI app. ``validate_responses`` checks every response against the contract
     (the tests turn it on; it costs half the throughput, so production leaves it off).
+
+    ``contract``: the OpenAPI documents served, each under its first server's URL, bound to
+    handlers by ``x-openapi-router-controller`` and ``operationId``; by default the product's
+    (``product_contract()``). ``services``: a factory of the services handlers use (see
+    ``petsage.request_path.services``), entered at startup and left at shutdown.
 
     ``health_config`` defaults to the file ``settings.config`` names; ``lifecycle`` is how the
     server tells readiness it is draining; ``checks`` adds readiness checks written in Python;
@@ -129,6 +156,7 @@ def create_app(
         counted=counted,
         metrics_here=settings.metrics and settings.public_metrics,
         exposure=Exposure(details=False, tokens=tokens),
+        services=services or _no_services,
     )
     before_docs = MiddlewarePosition.BEFORE_SWAGGER
     # The contract as written; Connexion's docs layer serves only Swagger UI, which reads it.
@@ -136,21 +164,21 @@ def create_app(
     # Connexion's default Swagger UI path.
     app.add_middleware(DocsAssetsMiddleware, position=before_docs, prefix=base_path() + "/ui/")
     resolver = ControllerResolver()
+    # The product's documents as written are served by ContractDocumentsMiddleware, and its docs
+    # UI under its API's base path; any other document's resolved copy by Connexion.
+    written = {base_path(ROOT_DOCUMENT), base_path(API_DOCUMENT)}
     # Each document parsed once with the C loader (Connexion parses a file with PyYAML's
-    # pure-Python one); neither has a $ref to another file, so a dict resolves like the file.
-    # The root API goes first: added after /api/v1, its catch-all mount would shadow the API.
-    app.add_api(
-        load_document(ROOT_DOCUMENT),
-        resolver=resolver,
-        validate_responses=validate_responses,
-        swagger_ui_options=SwaggerUIOptions(serve_spec=False, swagger_ui=False),
-    )
-    app.add_api(
-        load_document(API_DOCUMENT),
-        resolver=resolver,
-        validate_responses=validate_responses,
-        swagger_ui_options=SwaggerUIOptions(serve_spec=False),
-    )
+    # pure-Python one); none has a $ref to another file, so a dict resolves like the file.
+    for document in product_contract() if contract is None else contract:
+        served_at = document_base_path(document)
+        app.add_api(
+            dict(document),
+            resolver=resolver,
+            validate_responses=validate_responses,
+            swagger_ui_options=SwaggerUIOptions(
+                serve_spec=served_at not in written, swagger_ui=served_at == base_path()
+            ),
+        )
     return app
 
 

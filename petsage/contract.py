@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,43 @@ def load_document(name: str = API_DOCUMENT) -> dict[str, Any]:
 
 def base_path(name: str = API_DOCUMENT) -> str:
     """The path every operation of a document is under: its first server's URL."""
-    return str(load_document(name)["servers"][0]["url"]).rstrip("/")
+    return document_base_path(load_document(name))
+
+
+def document_base_path(document: Mapping[str, Any]) -> str:
+    """The path every operation of ``document`` is under: its first server's URL."""
+    return str(document["servers"][0]["url"]).rstrip("/")
+
+
+# The keys of a path item that name an operation (OpenAPI 3.0); the others are ``parameters``,
+# ``summary``, ``description``, ``servers``, ``$ref`` and extensions.
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def path_items(document: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """(path, path item) of every path of ``document``; a path item that is a ``$ref`` into
+    another document of the contract (``petsage.yaml#/paths/~1health~1live``) is that item."""
+    for path, item in document["paths"].items():
+        yield path, _resolved(item, document)
+
+
+def operations(item: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """(method, operation) of every operation of a path item, in OpenAPI's order of methods."""
+    for method in METHODS:
+        if method in item:
+            yield method, item[method]
+
+
+def _resolved(item: Mapping[str, Any], document: Mapping[str, Any]) -> Mapping[str, Any]:
+    reference = item.get("$ref")
+    if reference is None:
+        return item
+    name, _, pointer = str(reference).partition("#")
+    target: Any = load_document(name) if name else document
+    for part in pointer.strip("/").split("/"):
+        target = target[part.replace("~1", "/").replace("~0", "~")]
+    resolved: Mapping[str, Any] = target
+    return resolved
 
 
 def load_text(name: str = API_DOCUMENT) -> bytes:
@@ -42,13 +79,13 @@ def load_text(name: str = API_DOCUMENT) -> bytes:
 MONITORING_TAG = "System Health"
 
 
-def _monitoring_operations() -> list[tuple[str, dict[str, Any]]]:
+def _monitoring_operations() -> list[tuple[str, Mapping[str, Any]]]:
     # (path under its document's base path, operation) of every operation with the tag.
     return [
         (base_path(name) + path, operation)
         for name in (ROOT_DOCUMENT, API_DOCUMENT)
-        for path, item in load_document(name)["paths"].items()
-        for operation in item.values()
+        for path, item in path_items(load_document(name))
+        for _, operation in operations(item)
         if MONITORING_TAG in operation.get("tags", ())
     ]
 

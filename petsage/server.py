@@ -35,10 +35,10 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
 from types import FrameType
-from typing import cast
+from typing import Any, cast
 
 import uvicorn
 from connexion import AsyncApp
@@ -62,6 +62,7 @@ from petsage.protocol.descriptors import (
     raise_open_file_limit,
 )
 from petsage.protocol.limits import HttpLimits, LimitedHttpToolsProtocol, Listener
+from petsage.request_path.services import ServicesFactory
 from petsage.settings import Settings, variable
 
 logger = logging.getLogger("uvicorn.error")
@@ -217,10 +218,14 @@ def draining_server(
     settings: Settings,
     health_config: HealthConfig | None = None,
     checks: Sequence[Registration] | None = None,
+    *,
+    contract: Sequence[Mapping[str, Any]] | None = None,
+    services: ServicesFactory | None = None,
 ) -> DrainingServer:
     """The app and the server of one process, and its management listener when
     ``settings.management_port`` is set, sharing one ``Lifecycle``. ``checks`` default to those
-    ``settings.checks`` and the entry points name (a worker loads its own)."""
+    ``settings.checks`` and the entry points name (a worker loads its own); ``contract`` and
+    ``services`` are ``create_app``'s."""
     health_config = health_config or load_health_config(settings.config)
     if checks is None:
         checks = load_checks(settings.checks, taken=health_config.check_names)
@@ -232,6 +237,8 @@ def draining_server(
         checks=checks,
         monitor=monitor,
         main_loop=main_loop,
+        contract=contract,
+        services=services,
     )
     config = uvicorn_config(settings, app)
     management = None
@@ -272,20 +279,29 @@ class DrainingWorker(multiprocess.Process):
 
 
 def serve(
-    settings: Settings, health_config: HealthConfig, checks: Sequence[Registration] = ()
+    settings: Settings,
+    health_config: HealthConfig,
+    checks: Sequence[Registration] = (),
+    *,
+    contract: Sequence[Mapping[str, Any]] | None = None,
+    services: ServicesFactory | None = None,
 ) -> None:
-    """Serve until stopped, draining first; ``checks`` adds readiness checks written in Python.
+    """Serve until stopped, draining first; ``checks`` adds readiness checks written in Python;
+    ``contract`` and ``services`` are ``create_app``'s (the product's by default).
 
     With several workers uvicorn's supervisor runs them, each loading the settings, and so its
     checks, from the environment and draining on the SIGTERM it forwards, and the metrics are the
-    library's multiprocess ones, in a directory that lives as long as the supervisor."""
+    library's multiprocess ones, in a directory that lives as long as the supervisor. A worker
+    builds the product's app: another ``contract`` or ``services`` is served by one process."""
+    if settings.workers > 1 and (contract is not None or services is not None):
+        raise ValueError("Another contract or services are served by one worker only")
     # Before any connection cap is derived from it; worker processes inherit the raised limit.
     raise_open_file_limit()
     if settings.workers > 1:
         with multiprocess_directory():
             _supervise(settings)
         return
-    server = draining_server(settings, health_config, checks)
+    server = draining_server(settings, health_config, checks, contract=contract, services=services)
     _announce(settings)
     server.run()
     if not server.started:
