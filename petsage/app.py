@@ -37,6 +37,7 @@ from petsage.middleware.draining import CloseWhileDrainingMiddleware
 from petsage.middleware.hygiene import ResponseHygieneMiddleware
 from petsage.middleware.metrics import MetricsMiddleware
 from petsage.middleware.slashes import NoSlashRedirectMiddleware
+from petsage.request_path.deprecation import DeprecationMiddleware, deprecated_operations
 from petsage.request_path.jsonifier import PydanticJsonifier
 from petsage.request_path.parameters import ConciseParameterValidator
 from petsage.request_path.problems import add_problem_handlers
@@ -58,6 +59,7 @@ def _no_services() -> contextlib.AbstractAsyncContextManager[Mapping[str, object
 
 def _service_app(
     health: HealthService,
+    documents: Sequence[Mapping[str, Any]],
     *,
     log_probes: bool,
     counted: bool,
@@ -65,10 +67,10 @@ def _service_app(
     exposure: Exposure,
     services: ServicesFactory = _no_services,
 ) -> LeanAsyncApp:
-    """The Connexion app around ``health``, its error handlers and middlewares, no API yet;
-    ``counted``: requests are counted; ``metrics_here``: ``/metrics`` answers; ``exposure``:
-    who gets the full health documents; ``services``: what handlers read with
-    ``petsage.request_path.services.service``, built and closed by the lifespan."""
+    """The Connexion app around ``health``, its error handlers and middlewares, no API yet (it
+    will serve ``documents``); ``counted``: requests are counted; ``metrics_here``: ``/metrics``
+    answers; ``exposure``: who gets the full health documents; ``services``: what handlers read
+    with ``petsage.request_path.services.service``, built and closed by the lifespan."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: object) -> AsyncIterator[dict[str, object]]:
@@ -97,7 +99,13 @@ def _service_app(
         validator_map={"parameter": ConciseParameterValidator},
         lifespan=lifespan,
     )
-    add_problem_handlers(app)
+    add_problem_handlers(app, documents)
+    deprecated = deprecated_operations(documents)  # a missing date stops the start here
+    if deprecated:
+        # Inside response validation, which checks them against the contract's headers.
+        app.add_middleware(
+            DeprecationMiddleware, position=MiddlewarePosition.BEFORE_CONTEXT, deprecated=deprecated
+        )
     app.add_middleware(NoSlashRedirectMiddleware, position=MiddlewarePosition.BEFORE_SWAGGER)
     # Outside Connexion's exception layer, so that they also see the error responses it writes.
     if counted:
@@ -150,8 +158,10 @@ def create_app(
     )
     token_file = settings.health_token_file
     tokens = None if token_file is None else TokenFile(token_file)
+    documents = product_contract() if contract is None else contract
     app = _service_app(
         health,
+        documents,
         log_probes=settings.log_probes,
         counted=counted,
         metrics_here=settings.metrics and settings.public_metrics,
@@ -169,7 +179,7 @@ def create_app(
     written = {base_path(ROOT_DOCUMENT), base_path(API_DOCUMENT)}
     # Each document parsed once with the C loader (Connexion parses a file with PyYAML's
     # pure-Python one); none has a $ref to another file, so a dict resolves like the file.
-    for document in product_contract() if contract is None else contract:
+    for document in documents:
         served_at = document_base_path(document)
         app.add_api(
             dict(document),
@@ -209,6 +219,7 @@ def create_management_app(
     )
     app = _service_app(
         health,
+        [load_document(MANAGEMENT_DOCUMENT)],
         log_probes=log_probes,
         counted=metrics,
         metrics_here=metrics,

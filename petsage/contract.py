@@ -35,8 +35,10 @@ def base_path(name: str = API_DOCUMENT) -> str:
 
 
 def document_base_path(document: Mapping[str, Any]) -> str:
-    """The path every operation of ``document`` is under: its first server's URL."""
-    return str(document["servers"][0]["url"]).rstrip("/")
+    """The path every operation of ``document`` is under: its first server's URL (``/`` when it
+    names none, as OpenAPI says)."""
+    servers = document.get("servers") or [{"url": "/"}]
+    return str(servers[0]["url"]).rstrip("/")
 
 
 # The keys of a path item that name an operation (OpenAPI 3.0); the others are ``parameters``,
@@ -104,8 +106,11 @@ def _monitoring_templates() -> list[str]:
 def monitoring_paths() -> re.Pattern[bytes]:
     """What the path of an operation tagged ``System Health`` (smoke test, health, metrics)
     matches in full; a path parameter (``{check}``) matches one segment, as Connexion routes it."""
-    alternatives = (
-        re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
-        for template in _monitoring_templates()
-    )
+    alternatives = (template_pattern(template) for template in _monitoring_templates())
     return re.compile("|".join(alternatives).encode())
+
+
+def template_pattern(template: str) -> str:
+    """A regular expression that a path of ``template`` matches in full: a path parameter
+    (``{check}``) matches one segment, as Connexion routes it."""
+    return re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))

@@ -12,6 +12,21 @@ from typing import Any
 from petsage.middleware.access_log import ACCESS_LOGGER, FIELDS
 from petsage.settings import Settings
 
+# Connexion logs every 4xx problem it answers (``BadRequestProblem(...)``) at WARNING from here.
+CONNEXION_PROBLEMS = "connexion.middleware.exceptions"
+
+
+class ClientProblemsAtDebug(logging.Filter):
+    """Connexion's line for each 4xx problem, at DEBUG: any client could otherwise write warnings
+    into the log at will, and the access line already records the answer. Its ERROR lines (5xx)
+    are kept as they are."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.WARNING:
+            return True
+        record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
+        return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+
 
 class JsonFormatter(logging.Formatter):
     """One JSON object a line: time, level, logger, message; the request's fields for access
@@ -34,7 +49,8 @@ class JsonFormatter(logging.Formatter):
 def log_config(settings: Settings) -> dict[str, Any]:
     """A ``logging.config.dictConfig`` configuration: the root logger (so Connexion's, asyncio's
     and PetSage's) and uvicorn's through the same handler and format; uvicorn's access logger
-    unused, since ``petsage.access`` writes one line per response itself."""
+    unused, since ``petsage.access`` writes one line per response itself; Connexion's warning for
+    each client error at DEBUG (``ClientProblemsAtDebug``)."""
     if settings.log_format == "json":
         formatter: dict[str, Any] = {"()": JsonFormatter}
     else:
@@ -48,6 +64,7 @@ def log_config(settings: Settings) -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"default": formatter},
+        "filters": {"client_problems": {"()": ClientProblemsAtDebug}},
         "handlers": {"default": stream("ext://sys.stderr"), "access": stream("ext://sys.stdout")},
         "root": {"handlers": ["default"], "level": level},
         "loggers": {
@@ -55,5 +72,6 @@ def log_config(settings: Settings) -> dict[str, Any]:
             "uvicorn": {"handlers": ["default"], "level": level, "propagate": False},
             "uvicorn.access": {"handlers": [], "propagate": False},
             ACCESS_LOGGER: {"handlers": ["access"], "level": level, "propagate": False},
+            CONNEXION_PROBLEMS: {"filters": ["client_problems"]},
         },
     }

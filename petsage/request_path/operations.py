@@ -33,6 +33,7 @@ from connexion.lifecycle import ConnexionRequest
 from connexion.operations import AbstractOperation
 from starlette.types import Receive, Scope, Send
 
+from petsage.request_path.json_bodies import ParsedJsonRequest, takes_json_only
 from petsage.request_path.no_arguments import direct_call
 
 
@@ -42,7 +43,8 @@ class ContractResponseDecorator(AsyncResponseDecorator):  # type: ignore[misc]
     Connexion looks them up on every response through the request context, and parses the
     handler's headers with a function that builds ``typing`` generics on each call. A handler that
     names a media type its operation declares (as ``petsage.api.responses`` always does) is
-    answered from the set kept here; any other case takes Connexion's own path, errors included.
+    answered from the set kept here; a response with no body, and no media type named, gets none;
+    any other case takes Connexion's own path, errors included.
     """
 
     def __init__(self, *, produces: list[str], **options: Any) -> None:
@@ -53,6 +55,10 @@ class ContractResponseDecorator(AsyncResponseDecorator):  # type: ignore[misc]
         named = headers.get("Content-Type") if isinstance(headers, dict) else None
         if named in self.produces:
             return named  # type: ignore[no-any-return]
+        if data is None and named is None:
+            # No body (a 204): no media type. Connexion would name the operation's only one,
+            # even when that is the problem type its error responses declare.
+            return None
         return super()._infer_content_type(data, headers)  # type: ignore[no-any-return]
 
 
@@ -80,6 +86,12 @@ class _BodilessRequest(ConnexionRequest):  # type: ignore[misc]
         return {}
 
 
+def _request_class(operation: AbstractOperation) -> type[ConnexionRequest]:
+    if takes_json_only(operation):
+        return ParsedJsonRequest
+    return ConnexionRequest if operation.body_definition() else _BodilessRequest
+
+
 class PrebuiltOperation(AsyncOperation):  # type: ignore[misc]
     """An ``AsyncOperation`` whose decorator chain and URI parser are built once."""
 
@@ -98,7 +110,7 @@ class PrebuiltOperation(AsyncOperation):  # type: ignore[misc]
         self._uri_parser = operation.uri_parser_class(
             operation.parameters, operation.body_definition()
         )
-        self._request_class = ConnexionRequest if operation.body_definition() else _BodilessRequest
+        self._request_class = _request_class(operation)
         decorator = _PrebuiltDecorator(
             produces=operation.produces, pythonic_params=pythonic_params, jsonifier=jsonifier
         )

@@ -18,22 +18,23 @@ from jsonschema import Draft4Validator
 from jsonschema.exceptions import best_match
 from starlette.datastructures import QueryParams
 
+from petsage.request_path.formats import FORMAT_CHECKER
+
 
 class ConciseParameterValidator(ParameterValidator):  # type: ignore[misc]
     """Connexion's parameter validator, with ``detail`` such as
     ``Query parameter 'exclude': 'disk' is not one of ['uptime', 'memory']``.
 
-    Each parameter's schema is compiled once, here: ``petsage.request_path.validation`` builds this
-    validator once per operation, where Connexion builds a validator (and deep-copies the schema)
-    for every parameter of every request.
+    ``format``s are checked (``petsage.request_path.formats``; Connexion checks none on
+    parameters). Each parameter's schema is compiled once, here: ``petsage.request_path.validation``
+    builds this validator once per operation, where Connexion builds a validator (and deep-copies
+    the schema) for every parameter of every request.
     """
 
     def __init__(self, parameters: Iterable[dict[str, Any]], *args: Any, **kwargs: Any) -> None:
         parameters = list(parameters)
         super().__init__(parameters, *args, **kwargs)
-        self._compiled = {
-            id(param): Draft4Validator(param.get("schema", param)) for param in parameters
-        }
+        self._compiled = {id(param): _compile(param) for param in parameters}
 
     def validate_query_parameter(self, param: dict[str, Any], request: Any) -> str | None:
         """An array in the form style with ``explode`` (OpenAPI's default for a query) is one item
@@ -52,11 +53,15 @@ class ConciseParameterValidator(ParameterValidator):  # type: ignore[misc]
     ) -> str | None:
         if value is None:  # missing: Connexion's own check of ``required`` says it plainly
             return ParameterValidator.validate_parameter(parameter_type, value, param, param_name)  # type: ignore[no-any-return]
-        validator = self._compiled.get(id(param)) or Draft4Validator(param.get("schema", param))
+        validator = self._compiled.get(id(param)) or _compile(param)
         error = best_match(validator.iter_errors(value))
         if error is None:
             return None
         return f"{parameter_type.capitalize()} parameter '{param['name']}': {error.message}"
+
+
+def _compile(param: dict[str, Any]) -> Draft4Validator:
+    return Draft4Validator(param.get("schema", param), format_checker=FORMAT_CHECKER)
 
 
 def _exploded_form_array(param: dict[str, Any]) -> bool:

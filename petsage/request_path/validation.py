@@ -3,15 +3,17 @@
 Connexion 3.3's ``RequestValidationOperation`` builds a URI parser and a parameter validator on
 every request, then looks at the content type and the body even when the operation declares no
 body. Parameters are validated exactly as before, by the validator in ``validator_map``; an
-operation that declares a request body keeps Connexion's whole path, and one that declares none
-refuses a body before any layer could wait for it (``bodies``).
+operation that declares a JSON request body has it read and validated by a validator built once
+(``json_bodies``); one that declares another media type keeps Connexion's whole path; one that
+declares none refuses a body before any layer could wait for it (``bodies``).
 
 Relies on (connexion ``~=3.3.0``): ``RequestValidationOperation``'s constructor, its
 ``_validator_map`` (an underscore name), ``security_query_params`` and ``next_app``, and its
-``__call__``, which this module reimplements for operations without a body (a check Connexion adds
-there later would be skipped: ``test_reimplemented_connexion_code_is_the_reviewed_version`` fails
-on any change to it); ``RequestValidationAPI.make_operation``, ``next_app``, ``strict_validation``
-and ``validator_map``; ``RequestValidationMiddleware.api_cls``; a parameter validator built as
+``__call__``, which this module reimplements for operations without a body or with a JSON one (a
+check Connexion adds there later would be skipped:
+``test_reimplemented_connexion_code_is_the_reviewed_version`` fails on any change to it);
+``RequestValidationAPI.make_operation``, ``next_app``, ``strict_validation`` and
+``validator_map``; ``RequestValidationMiddleware.api_cls``; a parameter validator built as
 ``validator_map["parameter"](parameters, uri_parser=, strict_validation=, security_query_params=)``
 with ``validate(scope)``. In ``tests/api/test_lean_stack.py``, the comparisons with the stock
 ``AsyncApp`` and ``test_parameter_schemas_are_compiled_once_per_operation`` fail when that changes.
@@ -30,6 +32,7 @@ from connexion.operations import AbstractOperation
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from petsage.request_path.bodies import refuse_body
+from petsage.request_path.json_bodies import PARSED_BODY, JsonBody, takes_json_only
 from petsage.request_path.no_arguments import only_optional_query
 
 
@@ -49,6 +52,7 @@ class PrebuiltValidationOperation(RequestValidationOperation):  # type: ignore[m
             validator_map=validator_map,
         )
         self._has_body = bool(operation.body_definition())
+        self._json_body = JsonBody(operation) if takes_json_only(operation) else None
         # With no parameter declared and extra ones allowed, there is nothing to check.
         self._checks_parameters = bool(operation.parameters) or strict_validation
         # Nor is there with no query string when the only parameters are optional query ones:
@@ -64,6 +68,12 @@ class PrebuiltValidationOperation(RequestValidationOperation):  # type: ignore[m
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._json_body is not None:
+            if self._checks_parameters:
+                self._parameter_validator.validate(scope)
+            body, receive = await self._json_body.read(scope, receive)
+            await self.next_app({**scope, PARSED_BODY: body}, receive, send)
+            return
         if self._has_body:
             await super().__call__(scope, receive, send)
             return
