@@ -19,8 +19,8 @@ take, is the HTTP layer's business (``petsage.protocol.limits``), chunked or not
 Relies on (connexion ``~=3.3.0``): an operation's ``consumes``, ``body_schema(media_type)`` (the
 schema with its ``$ref``s resolved), ``body_definition(media_type)`` and ``request_body``;
 ``connexion.json_schema.Draft4RequestValidator`` (draft 4 with OpenAPI's ``nullable``,
-``readOnly`` and ``writeOnly``); ``connexion.utils.is_json_mimetype``, ``is_nullable``,
-``extract_content_type`` and ``split_content_type``; the parameter decorator asking
+``readOnly`` and ``writeOnly``); ``connexion.utils.is_json_mimetype`` and ``is_nullable``; the
+parameter decorator asking
 ``ConnexionRequest.json()`` for the body of a JSON request. ``tests/api/test_bodies.py`` fails
 when that changes.
 """
@@ -28,14 +28,14 @@ when that changes.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from connexion.exceptions import BadRequestProblem, UnsupportedMediaTypeProblem
 from connexion.json_schema import Draft4RequestValidator
 from connexion.lifecycle import ConnexionRequest
 from connexion.operations import AbstractOperation
-from connexion.utils import extract_content_type, is_json_mimetype, is_nullable, split_content_type
+from connexion.utils import is_json_mimetype, is_nullable
 from jsonschema.exceptions import best_match
 from starlette.requests import ClientDisconnect
 from starlette.types import Message, Receive, Scope
@@ -96,18 +96,33 @@ class JsonBody:
         return body, _replay(raw, receive)
 
     def _charset(self, scope: Scope) -> str:
-        media_type, charset = split_content_type(extract_content_type(scope["headers"]))
+        media_type, charset = _content_type(scope["headers"])
         if media_type is None:
             raise UnsupportedMediaTypeProblem(
                 detail=f"The request body has no Content-Type; this operation takes "
                 f"{self._declared}."
             )
-        if media_type.lower() not in self.media_types:
+        if media_type not in self.media_types:
             raise UnsupportedMediaTypeProblem(
                 detail=f"The Content-Type {media_type} is not one this operation takes: "
                 f"{self._declared}."
             )
         return charset or "utf-8"
+
+
+def _content_type(headers: Iterable[tuple[bytes, bytes]]) -> tuple[str | None, str | None]:
+    """The media type (lowercase) and charset of ``Content-Type``; (None, None) without one.
+    (Connexion's ``split_content_type`` misses a charset after "; ", as HTTP writes it.)"""
+    for name, value in headers:
+        if name == b"content-type":
+            media_type, *parameters = value.decode("latin-1").split(";")
+            charset = None
+            for parameter in parameters:
+                key, _, found = parameter.partition("=")
+                if key.strip().lower() == "charset":
+                    charset = found.strip().strip('"')
+            return media_type.strip().lower() or None, charset
+    return None, None
 
 
 async def _read_all(receive: Receive) -> bytes:

@@ -2,7 +2,9 @@
 
 Relies on (connexion ``~=3.3.0``): ``ParameterValidator.validate_parameter(parameter_type, value,
 param, param_name)``, a static method that this subclass overrides with an instance method and that
-Connexion's ``validate`` calls for each parameter, returning the error's detail or ``None``.
+Connexion's ``validate`` calls for each parameter, returning the error's detail or ``None``; the
+``validate_<in>_parameter(param, request)`` methods it calls per location (overridden for query,
+header and cookie); ``connexion.utils.coerce_type`` (raising ``TypeValidationError``).
 ``tests/api/test_errors.py`` (the one-sentence details) and, in ``tests/api/test_lean_stack.py``,
 ``test_parameter_schemas_are_compiled_once_per_operation`` fail when that changes.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from connexion.exceptions import TypeValidationError
 from connexion.utils import coerce_type
 from connexion.validators import ParameterValidator
 from jsonschema import Draft4Validator
@@ -48,6 +51,19 @@ class ConciseParameterValidator(ParameterValidator):  # type: ignore[misc]
                 return self.validate_parameter("query", value, param)
         return super().validate_query_parameter(param, request)  # type: ignore[no-any-return]
 
+    def validate_header_parameter(self, param: dict[str, Any], request: Any) -> str | None:
+        """A header is text: typed as its schema says before validation (Connexion validates the
+        text, so an ``integer`` header never was one)."""
+        return self.validate_parameter(
+            "header", _typed(param, request.headers.get(param["name"]), "header"), param
+        )
+
+    def validate_cookie_parameter(self, param: dict[str, Any], request: Any) -> str | None:
+        """A cookie too."""
+        return self.validate_parameter(
+            "cookie", _typed(param, request.cookies.get(param["name"]), "cookie"), param
+        )
+
     def validate_parameter(
         self, parameter_type: str, value: Any, param: dict[str, Any], param_name: str | None = None
     ) -> str | None:
@@ -58,6 +74,15 @@ class ConciseParameterValidator(ParameterValidator):  # type: ignore[misc]
         if error is None:
             return None
         return f"{parameter_type.capitalize()} parameter '{param['name']}': {error.message}"
+
+
+def _typed(param: dict[str, Any], value: str | None, where: str) -> Any:
+    if value is None:
+        return None
+    try:
+        return coerce_type(param, value, where, param["name"])
+    except TypeValidationError:
+        return value  # not of its type: the schema says so
 
 
 def _compile(param: dict[str, Any]) -> Draft4Validator:

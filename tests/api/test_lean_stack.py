@@ -17,10 +17,10 @@ from connexion import AsyncApp
 from connexion.apps.asynchronous import AsyncOperation
 from connexion.decorators import parameter as connexion_parameters
 from connexion.decorators.main import BaseDecorator
+from connexion.decorators.response import BaseResponseDecorator
 from connexion.middleware import ConnexionMiddleware, MiddlewarePosition
 from connexion.middleware.request_validation import RequestValidationOperation
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
-from connexion.decorators.response import BaseResponseDecorator
 from connexion.validators import ParameterValidator
 from connexion.validators.abstract import AbstractRequestBodyValidator
 from connexion.validators.json import JSONRequestBodyValidator
@@ -491,6 +491,11 @@ REVIEWED: list[tuple[Callable[..., Any], str]] = [
     (AsyncOperation.fn.fget, "9cad70e32840c9ec"),  # ...and the chain it builds per request
     (ConnexionMiddleware.add_middleware, "9227158b3050452a"),  # stack.py's add_middleware
     (ParameterValidator.validate_parameter, "2d9293659a1c1ea5"),  # parameters.py overrides it
+    (
+        ParameterValidator.validate_header_parameter,
+        "b99bd3b5f592e6da",
+    ),  # ...and these, typing the value
+    (ParameterValidator.validate_cookie_parameter, "d102e546172f6308"),
     (SwaggerUIMiddleware.__call__, "63d1a07033fd923d"),  # docs.py skips it for API paths
     (starlette_route_path, "243011d2a68ca7fe"),  # docs.route_path computes what it does
     # json_bodies.JsonBody.read does the work of these three for a JSON body...
