@@ -139,6 +139,13 @@ bench-quick: $(BENCH_DEPS) ## the same, a few seconds per scenario (results in t
 	$(PEER_VENV)/bin/python bench/run.py --quick --out test-artifacts/bench
 
 # Readiness latency with a real PostgreSQL and Redis checked, cached and not, and each failure's output.
+# Server CPU per request of a POST with a JSON body on the conformance contract: PetSage as served,
+# PetSage without access lines and metrics, and Connexion's stock AsyncApp (bench/bodies.py).
+.PHONY: bench-bodies
+bench-bodies: $(VENV)/.test-deps
+	bench/install-load-tools.sh
+	$(BIN)/python bench/bodies.py --out bench/results/bodies.json
+
 bench-datastores: $(VENV)/.test-deps services
 	$(BIN)/python bench/datastores.py --requests 2000
 

@@ -93,7 +93,7 @@ async def echo_parameters(day: str, **parameters: Any) -> Answer:
     return _json({"day": day, **parameters})
 
 
-async def echo_note(day: str, body: dict[str, Any] | None = None) -> Answer:
+async def echo_visit(day: str, body: dict[str, Any] | None = None) -> Answer:
     # With no body sent, Connexion's parameter decorator passes the schema's default, or {}.
     return _json({"day": day, **({"body": body} if body else {})})
 
