@@ -28,7 +28,7 @@ when that changes.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from connexion.exceptions import BadRequestProblem, UnsupportedMediaTypeProblem
@@ -63,51 +63,65 @@ def field_error(error: Any) -> str:
     return f"{where}: {error.message}"
 
 
+class _MediaType:
+    """What one declared media type's body is checked against."""
+
+    def __init__(self, operation: AbstractOperation, media_type: str) -> None:
+        schema = operation.body_schema(media_type)
+        self.default = schema.get("default")
+        self.nullable = bool(is_nullable(operation.body_definition(media_type)))
+        self.validator = Draft4RequestValidator(schema, format_checker=FORMAT_CHECKER)
+
+
 class JsonBody:
-    """One operation's JSON request body: its media types, schema and compiled validator."""
+    """One operation's JSON request body: each media type's compiled validator."""
 
     def __init__(self, operation: AbstractOperation) -> None:
-        self.media_types = frozenset(media_type.lower() for media_type in operation.consumes)
+        self.media_types = {
+            media_type.lower(): _MediaType(operation, media_type)
+            for media_type in operation.consumes
+        }
         self._declared = ", ".join(operation.consumes)
         self.required = bool(operation.request_body.get("required", False))
-        # One schema per media type in OpenAPI; the first one's, as Connexion's parameter
-        # decorator takes it for the handler's argument.
-        media_type = operation.consumes[0]
-        self.schema: Mapping[str, Any] = operation.body_schema(media_type)
-        self.nullable = bool(is_nullable(operation.body_definition(media_type)))
-        self.validator = Draft4RequestValidator(self.schema, format_checker=FORMAT_CHECKER)
+        # With no body, Connexion's parameter decorator fills in the first media type's default.
+        self._default = next(iter(self.media_types.values())).default
 
     async def read(self, scope: Scope, receive: Receive) -> tuple[Any, Receive]:
         """The body parsed and validated (None when there is none), and a ``receive`` that
         replays it to the layers below; raises the 400 or 415 problem that explains a bad one."""
-        raw, charset = b"", ""
-        if carries_body(scope["headers"]):
-            charset = self._charset(scope)  # a bad media type is refused before any read
-            raw = await _read_all(receive)
+        if not carries_body(scope["headers"]):
+            self._check_absent()
+            return None, receive
+        declared, charset = self._media_type(scope)  # a bad one is refused before any read
+        raw = await _read_all(receive)
         if not raw:
-            if self.required and self.schema.get("default") is None:
-                raise BadRequestProblem(detail=f"The request body is required ({self._declared}).")
+            self._check_absent()
             return None, receive
         body = _parse(raw, charset)
-        if not (body is None and self.nullable):
-            error = best_match(self.validator.iter_errors(body))
+        if not (body is None and declared.nullable):
+            error = best_match(declared.validator.iter_errors(body))
             if error is not None:
                 raise BadRequestProblem(detail=field_error(error))
         return body, _replay(raw, receive)
 
-    def _charset(self, scope: Scope) -> str:
+    def _check_absent(self) -> None:
+        if self.required and self._default is None:
+            raise BadRequestProblem(detail=f"The request body is required ({self._declared}).")
+
+    def _media_type(self, scope: Scope) -> tuple[_MediaType, str]:
         media_type, charset = _content_type(scope["headers"])
         if media_type is None:
             raise UnsupportedMediaTypeProblem(
                 detail=f"The request body has no Content-Type; this operation takes "
                 f"{self._declared}."
             )
-        if media_type not in self.media_types:
+        declared = self.media_types.get(media_type)
+        if declared is None:
             raise UnsupportedMediaTypeProblem(
                 detail=f"The Content-Type {media_type} is not one this operation takes: "
                 f"{self._declared}."
             )
-        return charset or "utf-8"
+        return declared, charset or "utf-8"
 
 
 def _content_type(headers: Iterable[tuple[bytes, bytes]]) -> tuple[str | None, str | None]:
