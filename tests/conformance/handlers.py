@@ -40,7 +40,7 @@ def _matches(visit: dict[str, Any], filters: dict[str, Any]) -> bool:
     )
 
 
-async def list_visits(
+async def get_visits(
     species: list[str] | None = None,
     tags: list[str] | None = None,
     limit: int = 20,
@@ -85,21 +85,14 @@ async def delete_visit(visit_id: str) -> tuple[None, int] | ConnexionResponse:
     return (None, 204) if _store().delete(visit_id) else _not_found(visit_id)
 
 
-async def count_visits() -> Answer:
+async def get_visit_count() -> Answer:
     return _json({"count": len(_store().all())})
 
 
-async def echo_parameters(day: str, **parameters: Any) -> Answer:
+async def get_echo(day: str, **parameters: Any) -> Answer:
     return _json({"day": day, **parameters})
 
 
 async def echo_visit(day: str, body: dict[str, Any] | None = None) -> Answer:
     # With no body sent, Connexion's parameter decorator passes the schema's default, or {}.
     return _json({"day": day, **({"body": body} if body else {})})
-
-
-# HEAD is declared beside every GET; Starlette's GET route answers it (see petsage.api.smoke).
-head_visits = list_visits
-head_visit = get_visit
-head_visit_count = count_visits
-head_echo_parameters = echo_parameters
