@@ -52,11 +52,11 @@ spec-lint: $(VENV)/.test-deps node_modules/.installed
 pytest: $(VENV)/.test-deps node_modules/.installed
 	$(BIN)/pytest
 
-# Breaking changes of the contract since a git ref: make contract-diff BASE=origin/main
+# Breaking changes of the contract since the last release (the newest v* tag, else the commit
+# .ci/last-release names; .ci/run runs this), or since a git ref: make contract-diff BASE=origin/main
 .PHONY: contract-diff
 contract-diff: $(VENV)/.run-deps node_modules/.installed
-	@test -n "$(BASE)" || { echo "usage: make contract-diff BASE=<git ref>" >&2; exit 2; }
-	$(BIN)/python tools/contract_diff.py '$(BASE)'
+	$(BIN)/python tools/contract_diff.py $(if $(BASE),'$(BASE)')
 
 # Re-pin every Python dependency to what is installed now (after a deliberate upgrade).
 lock: $(VENV)/.test-deps
