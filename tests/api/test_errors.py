@@ -11,9 +11,11 @@ import pytest
 from connexion import AsyncApp
 from starlette.testclient import TestClient
 
+from petsage.contract import METHODS
 from petsage.request_path.parameters import ConciseParameterValidator
 from petsage.request_path.problems import add_problem_handlers
 from petsage.request_path.stack import LeanAsyncApp
+from tests.contracts import PATHS, Operation, declared_methods
 
 PROBLEM = "application/problem+json"
 
@@ -41,15 +43,15 @@ def test_unknown_path_is_404_problem(client: TestClient, path: str) -> None:
     assert body["detail"] == "The requested URL was not found on the server."
 
 
-@pytest.mark.parametrize(
-    ("method", "path"),
-    [("POST", "/api/v1/smoke-test"), ("DELETE", "/api/v1/smoke_test"), ("PUT", "/")],
-)
-def test_wrong_method_is_405_problem_with_allow(client: TestClient, method: str, path: str) -> None:
-    """A method the path does not take gets 405 problem+json and Allow: GET, HEAD."""
-    response = client.request(method, path)
-    assert_problem(response, 405, "Method Not Allowed")
-    assert {m.strip() for m in response.headers["allow"].split(",")} == {"GET", "HEAD"}
+@pytest.mark.parametrize("path", PATHS, ids=[f"{op.document}:{op.path}" for op in PATHS])
+def test_wrong_method_is_405_problem_with_allow(served_client: TestClient, path: Operation) -> None:
+    """Every method a path of a contract does not declare gets 405 problem+json whose Allow
+    names exactly the methods the contract declares for the path (HEAD with GET)."""
+    declared = declared_methods(path.item)
+    for method in sorted({method.upper() for method in METHODS} - declared):
+        response = served_client.request(method, path.url)
+        assert_problem(response, 405, "Method Not Allowed")
+        assert {m.strip() for m in response.headers["allow"].split(",")} == declared, method
 
 
 @pytest.mark.parametrize("path", ["/api/v1/smoke-test/", "/api/v1/smoke_test/"])
