@@ -13,6 +13,7 @@ from petsage.health.models import CheckResult, HealthResponse, HealthSummary
 from petsage.services.smoke import run_smoke_test
 from petsage.services.welcome import welcome
 from tests.conftest import load_spec, resolve_refs
+from tests.contracts import DOCUMENTS
 
 
 def _schema(spec_name: str, schema_name: str) -> dict[str, Any]:
@@ -108,3 +109,37 @@ def test_contract_rejects_a_naive_timestamp() -> None:
 def test_contract_version_is_the_package_version(spec_name: str) -> None:
     """info.version of each spec is the version the package reports."""
     assert load_spec(spec_name)["info"]["version"] == __version__
+
+
+def _examples(node: Any, where: str) -> list[tuple[str, Any, dict[str, Any]]]:
+    """(where, example, schema) of every example under ``node``: a parameter's, a header's or a
+    media type's against its ``schema``, a schema's against itself."""
+    found = []
+    if isinstance(node, dict):
+        if "example" in node:
+            schema = node.get("schema", node)
+            found.append(
+                (where, node["example"], {k: v for k, v in schema.items() if k != "example"})
+            )
+        for key, value in node.items():
+            if key not in ("example", "examples"):
+                found.extend(_examples(value, f"{where}/{key}"))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found.extend(_examples(value, f"{where}/{index}"))
+    return found
+
+
+# Each example where it is written; its schema's $refs resolved.
+EXAMPLES = [
+    (f"{name}:{where}", example, resolve_refs(schema, document))
+    for name, document in DOCUMENTS.items()
+    for where, example, schema in _examples(document, "#")
+]
+
+
+@pytest.mark.parametrize(("where", "example", "schema"), EXAMPLES, ids=[e[0] for e in EXAMPLES])
+def test_every_example_of_the_contracts_is_valid(where: str, example: Any, schema: Any) -> None:
+    """What a contract shows as an example (the docs UI's, and the tests' values) is valid under
+    the schema beside it, formats included: in every document, the conformance contract too."""
+    OAS30Validator(schema, format_checker=OAS30Validator.FORMAT_CHECKER).validate(example)
