@@ -1,26 +1,37 @@
-"""A Python client generated from the served contract calls every operation of a live server and
-parses every answer: 200 pass and warn, 503, 400, 404, and HEAD, with the health token (the full
-documents), without (the status only) and with a wrong one (401)."""
+"""A Python client generated from each served contract calls every operation of a live server, with
+the contract's examples as arguments, and parses every answer into the models it generated. The
+operations, their arguments and what an answer may be come from the contracts (tests/contracts.py):
+a new operation is called here with no edit. The health probes' states are pinned besides."""
 
 from __future__ import annotations
 
+import datetime
 import importlib
 import json
 import os
 import subprocess
 import sys
+import typing
 import urllib.request
 from collections.abc import Callable, Iterator
+from enum import Enum
 from pathlib import Path
+from types import ModuleType
 from typing import Any
+from uuid import UUID
 
 import pytest
+from openapi_python_client.strings import snake_case
+from openapi_schema_validator import OAS30Validator
 
+from petsage.contract import document_base_path
 from petsage.testing import LiveServer, free_port, running_server
-from tests.conftest import HEALTH_TOKEN, load_spec
+from tests.conftest import HEALTH_TOKEN, load_spec, resolve_refs
+from tests.contracts import DOCUMENTS, OPERATIONS, Operation, example
 
 GENERATOR = Path(sys.executable).with_name("openapi-python-client")
-DOCUMENTS = {"api": ("/api/v1", "petsage.yaml"), "root": ("", "root.yaml")}
+# The conformance contract's server: `petsage serve` with tests/conformance beside the product's.
+SERVER_MODULE = "tests.conformance"
 
 
 def _config(tmp: Path) -> Path:
@@ -41,29 +52,36 @@ def _config(tmp: Path) -> Path:
 def server(
     tmp_path_factory: pytest.TempPathFactory, health_token_file: Path
 ) -> Iterator[LiveServer]:
-    """A live server with one failing critical and one failing non-critical check, the health
-    token, and its metrics on the main port."""
-    env = {"PETSAGE_HEALTH_TOKEN_FILE": str(health_token_file), "PETSAGE_PUBLIC_METRICS": "true"}
-    config = _config(tmp_path_factory.mktemp("config"))
-    with running_server("--config", str(config), env=env) as live:
+    """A live server of every contract, with one failing critical and one failing non-critical
+    check, the health token, and its metrics on the main port."""
+    env = {
+        "PETSAGE_CONFIG": str(_config(tmp_path_factory.mktemp("config"))),
+        "PETSAGE_HEALTH_TOKEN_FILE": str(health_token_file),
+        "PETSAGE_PUBLIC_METRICS": "true",
+    }
+    with running_server(env=env, module=SERVER_MODULE) as live:
         yield live
+
+
+def _base(document: str) -> str:
+    return document_base_path(DOCUMENTS[document])
 
 
 @pytest.fixture(scope="module")
 def packages(
     server: LiveServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, str]]:
-    """Client packages generated from each served openapi.json, importable: kind -> package."""
+    """Client packages generated from each served openapi.json, importable: document -> package."""
     out = tmp_path_factory.mktemp("clients")
     names = {}
-    for kind, (base, _) in DOCUMENTS.items():
-        target = out / kind
+    for index, document in enumerate(DOCUMENTS):
+        target = out / "generated"
         generated = subprocess.run(
             [
                 str(GENERATOR),
                 "generate",
                 "--url",
-                f"{server.base_url}{base}/openapi.json",
+                f"{server.base_url}{_base(document)}/openapi.json",
                 "--output-path",
                 str(target),
                 "--meta",
@@ -79,34 +97,154 @@ def packages(
         assert generated.returncode == 0, generated.stdout + generated.stderr
         assert "Warning" not in generated.stdout, generated.stdout
         # --meta none writes the package itself: its directory is the one to import.
-        names[kind] = f"client_{kind}"
-        target.rename(out / names[kind])
+        names[document] = f"client_{index}"
+        target.rename(out / names[document])
     sys.path.insert(0, str(out))
     yield names
     sys.path.remove(str(out))
 
 
+def _endpoint(packages: dict[str, str], operation: Operation) -> ModuleType:
+    """The generated module of ``operation``: ``api.<first tag>.<operationId>``, snake case."""
+    tag, name = snake_case(operation.definition["tags"][0]), snake_case(operation.operation_id)
+    return importlib.import_module(f"{packages[operation.document]}.api.{tag}.{name}")
+
+
+def _convert(hint: Any, value: Any) -> Any:
+    """``value``, as the contract writes it, as the generated client's argument of type ``hint``."""
+    options = (
+        typing.get_args(hint)
+        if typing.get_origin(hint) in (typing.Union, type(int | str))
+        else (hint,)
+    )
+    for option in options:
+        if typing.get_origin(option) is list:
+            (item,) = typing.get_args(option)
+            return [_convert(item, element) for element in value]
+        if not isinstance(option, type) or option is type(None) or option.__name__ == "Unset":
+            continue
+        if hasattr(option, "from_dict"):
+            return option.from_dict(value)
+        if option is datetime.datetime:
+            return datetime.datetime.fromisoformat(value)
+        if option is datetime.date:
+            return datetime.date.fromisoformat(value)
+        if issubclass(option, Enum) or option in (UUID, int, float, str, bool):
+            return option(value)
+    raise TypeError(f"no conversion of {value!r} to {hint}")
+
+
+def _arguments(endpoint: ModuleType, operation: Operation, **given: Any) -> dict[str, Any]:
+    """The example of every parameter that has one, and of the body, typed as the generated
+    ``sync_detailed`` takes them; ``given`` (by parameter name) wins over the examples."""
+    values = {}
+    for parameter in operation.parameters:
+        name = parameter["name"]
+        try:
+            values[snake_case(name)] = given[name] if name in given else example(parameter)
+        except LookupError:
+            continue  # an optional parameter with no example is left out
+    if operation.body is not None:
+        values["body"] = operation.body
+    hints = typing.get_type_hints(endpoint.sync_detailed)
+    return {name: _convert(hints[name], value) for name, value in values.items()}
+
+
 def _call(
     packages: dict[str, str],
-    server: LiveServer,
-    kind: str,
-    operation: str,
-    arguments: Any,
+    base_url: str,
+    operation: Operation,
     token: str | None = HEALTH_TOKEN,
+    **given: Any,
 ) -> Any:
-    """Call ``<tag>.<operation>`` of the generated client of ``kind`` on ``server``, with the
+    """Call ``operation`` through its generated client on the server at ``base_url``, with the
     bearer ``token`` (None: anonymously)."""
-    module = importlib.import_module(f"{packages[kind]}.api.{operation}")
-    client_module = importlib.import_module(f"{packages[kind]}.client")
-    base_url = server.base_url + DOCUMENTS[kind][0]
-    options = {"base_url": base_url, "raise_on_unexpected_status": True}
+    endpoint = _endpoint(packages, operation)
+    client_module = importlib.import_module(f"{packages[operation.document]}.client")
+    arguments = _arguments(endpoint, operation, **given)
+    options = {"base_url": base_url + _base(operation.document), "raise_on_unexpected_status": True}
     client = (
         client_module.Client(**options)
         if token is None
         else client_module.AuthenticatedClient(**options, token=token)
     )
     with client:
-        return module.sync_detailed(client=client, **arguments)
+        return endpoint.sync_detailed(client=client, **arguments)
+
+
+def _assert_parsed(operation: Operation, response: Any) -> None:
+    """The answer is one the contract declares, parsed as it declares it: nothing for HEAD or no
+    content, text for text, and a generated model that writes a valid document for JSON."""
+    status = str(int(response.status_code))
+    assert status in operation.statuses(), status
+    assert response.headers["x-content-type-options"] == "nosniff"
+    declared = resolve_refs(
+        operation.definition["responses"][status], DOCUMENTS[operation.document]
+    )
+    content = declared.get("content", {})
+    json_media = [media for name, media in content.items() if name.endswith("json")]
+    if operation.method == "head" or not content:
+        assert (response.content, response.parsed) == (b"", None)
+    elif json_media:
+        document = response.parsed.to_dict()
+        OAS30Validator(
+            json_media[0]["schema"], format_checker=OAS30Validator.FORMAT_CHECKER
+        ).validate(document)
+    else:
+        assert isinstance(response.parsed, str)
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=[str(op) for op in OPERATIONS])
+def test_generated_client_calls_every_operation(
+    packages: dict[str, str], server: LiveServer, operation: Operation
+) -> None:
+    """Every operation of every contract, called with the contract's examples through the
+    generated client, answers a status it declares, parsed into the model declared for it."""
+    _assert_parsed(operation, _call(packages, server.base_url, operation))
+
+
+def _linked() -> list[Operation]:
+    return [
+        op
+        for op in OPERATIONS
+        if any(
+            "links" in response
+            for status, response in op.definition["responses"].items()
+            if status.startswith("2")
+        )
+    ]
+
+
+@pytest.mark.parametrize("producer", _linked(), ids=[str(op) for op in _linked()])
+def test_generated_client_follows_every_link(packages: dict[str, str], producer: Operation) -> None:
+    """On a fresh server, an operation with links answers 2xx, and each operation it links to,
+    given the values the links name in its answer, answers 2xx too, in the order declared."""
+    by_id = {(op.document, op.operation_id): op for op in OPERATIONS}
+    with running_server(module=SERVER_MODULE) as fresh:
+        answer = _call(packages, fresh.base_url, producer)
+        status = str(int(answer.status_code))
+        assert status.startswith("2"), status
+        _assert_parsed(producer, answer)
+        body = json.loads(answer.content)
+        for link in producer.definition["responses"][status]["links"].values():
+            target = by_id[(producer.document, link["operationId"])]
+            given = {
+                name: _pointer(body, expression.removeprefix("$response.body#"))
+                for name, expression in link["parameters"].items()
+            }
+            response = _call(packages, fresh.base_url, target, **given)
+            assert str(int(response.status_code)).startswith("2"), (target, response.content)
+            _assert_parsed(target, response)
+
+
+def _pointer(document: Any, pointer: str) -> Any:
+    for part in pointer.strip("/").split("/"):
+        document = document[part]
+    return document
+
+
+def _operation(operation_id: str) -> Operation:
+    return next(op for op in OPERATIONS if op.operation_id == operation_id)
 
 
 def _health(status: str, checks: set[str]) -> Callable[[Any], None]:
@@ -140,37 +278,11 @@ def _problem(status: int, detail: str) -> Callable[[Any], None]:
     return check
 
 
-def _smoke(parsed: Any) -> None:
-    assert parsed.status.value == "ok"
-    assert parsed.message == "PetSage system is alive and purring!"
-    assert parsed.timestamp.tzinfo is not None
-
-
-def _welcome(parsed: Any) -> None:
-    assert parsed.links.openapi == "/api/v1/openapi.json"
-
-
-def _metrics(parsed: Any) -> None:
-    assert "# TYPE petsage_http_requests_total counter" in parsed
-
-
-# (document, tag module, operation, arguments, status, parsed model, what it holds)
-CALLS: list[tuple[str, str, str, dict[str, Any], int, str, Callable[[Any], None]]] = [
-    ("api", "system_health", "get_smoke_test", {}, 200, "SmokeTestResponse", _smoke),
-    ("api", "system_health", "get_smoke_test_legacy", {}, 200, "SmokeTestResponse", _smoke),
+# What the health probes answer in each state: (operationId, arguments, status, model, holds).
+HEALTH: list[tuple[str, dict[str, Any], int, str, Callable[[Any], None]]] = [
+    ("getLiveness", {}, 200, "HealthyResponse", _health("pass", {"event-loop:lag", "uptime"})),
     (
-        "api",
-        "system_health",
-        "get_liveness",
-        {},
-        200,
-        "HealthyResponse",
-        _health("pass", {"event-loop:lag", "uptime"}),
-    ),
-    (
-        "api",
-        "system_health",
-        "get_readiness",
+        "getReadiness",
         {},
         503,
         "UnhealthyResponse",
@@ -186,158 +298,99 @@ CALLS: list[tuple[str, str, str, dict[str, Any], int, str, Callable[[Any], None]
         ),
     ),
     (
-        "api",
-        "system_health",
-        "get_readiness",
+        "getReadiness",
         {"exclude": ["pet-db"]},
         200,
         "HealthyResponse",
         _health("warn", {"shutdown", "event-loop:lag", "memory:rss", "vet-api:responseTime"}),
     ),
     (
-        "api",
-        "system_health",
-        "get_readiness",
+        "getReadiness",
         {"exclude": ["pet-db", "vet-api", "memory"]},
         200,
         "HealthyResponse",
         _health("pass", {"shutdown", "event-loop:lag"}),
     ),
     (
-        "api",
-        "system_health",
-        "get_readiness",
+        "getReadiness",
         {"exclude": ["no-such-check"]},
         400,
         "Problem",
         _problem(400, "there is no health check named 'no-such-check'"),
     ),
     (
-        "api",
-        "system_health",
-        "get_readiness",
+        "getReadiness",
         {"exclude": ["pet-db,vet-api"]},
         400,
         "Problem",
         _problem(400, "Query parameter 'exclude'"),
     ),
     (
-        "api",
-        "system_health",
-        "get_readiness_check",
+        "getReadinessCheck",
         {"check": "memory"},
         200,
         "HealthyResponse",
         _health("pass", {"memory:rss"}),
     ),
     (
-        "api",
-        "system_health",
-        "get_readiness_check",
+        "getReadinessCheck",
         {"check": "vet-api"},
         200,
         "HealthyResponse",
         _health("warn", {"vet-api:responseTime"}),
     ),
     (
-        "api",
-        "system_health",
-        "get_readiness_check",
+        "getReadinessCheck",
         {"check": "pet-db"},
         503,
         "UnhealthyResponse",
         _health("fail", {"pet-db:responseTime"}),
     ),
     (
-        "api",
-        "system_health",
-        "get_readiness_check",
+        "getReadinessCheck",
         {"check": "Pet_DB"},
         400,
         "Problem",
         _problem(400, "Path parameter 'check'"),
     ),
     (
-        "api",
-        "system_health",
-        "get_readiness_check",
+        "getReadinessCheck",
         {"check": "no-such-check"},
         404,
         "Problem",
         _problem(404, "no-such-check"),
     ),
-    ("root", "welcome", "get_welcome", {}, 200, "Welcome", _welcome),
-    ("root", "system_health", "get_metrics", {}, 200, "str", _metrics),
 ]
-# (document, tag module, operation, arguments, status)
-HEADS: list[tuple[str, str, str, dict[str, Any], int]] = [
-    ("api", "system_health", "head_smoke_test", {}, 200),
-    ("api", "system_health", "head_smoke_test_legacy", {}, 200),
-    ("api", "system_health", "head_liveness", {}, 200),
-    ("api", "system_health", "head_readiness", {}, 503),
-    ("api", "system_health", "head_readiness", {"exclude": ["pet-db"]}, 200),
-    ("api", "system_health", "head_readiness_check", {"check": "no-such-check"}, 404),
-    ("api", "system_health", "head_readiness_check", {"check": "pet-db"}, 503),
-    ("root", "welcome", "head_welcome", {}, 200),
-    ("root", "system_health", "head_metrics", {}, 200),
-]
-
-
-def test_every_operation_of_the_contract_is_called() -> None:
-    """The calls below cover every operationId of both documents, HEAD included."""
-    declared = {
-        (kind, operation["operationId"])
-        for kind, (_, name) in DOCUMENTS.items()
-        for item in load_spec(name)["paths"].values()
-        for operation in item.values()
-    }
-    called = {(kind, op) for kind, _, op, *_ in CALLS} | {(kind, op) for kind, _, op, *_ in HEADS}
-    assert {
-        (kind, "".join(w.title() if i else w for i, w in enumerate(op.split("_"))))
-        for kind, op in called
-    } == declared
 
 
 @pytest.mark.parametrize(
-    "call", CALLS, ids=[f"{c[2]}-{c[4]}-{'-'.join(map(str, c[3].values()))}" for c in CALLS]
+    "call", HEALTH, ids=[f"{c[0]}-{c[2]}-{'-'.join(map(str, c[1].values()))}" for c in HEALTH]
 )
-def test_generated_client_parses_every_answer(
+def test_generated_client_parses_each_health_state(
     packages: dict[str, str], server: LiveServer, call: tuple[Any, ...]
 ) -> None:
-    """Each call answers the status the contract declares for it, parsed into its named model."""
-    kind, tag, name, arguments, status, model, holds = call
-    response = _call(packages, server, kind, f"{tag}.{name}", arguments)
+    """The probes answer each state with the status and the document the contract declares for
+    it, parsed into its named model: pass, warn, fail, an unknown or misspelt check."""
+    operation_id, arguments, status, model, holds = call
+    response = _call(packages, server.base_url, _operation(operation_id), **arguments)
     assert response.status_code == status
     assert type(response.parsed).__name__ == model
     holds(response.parsed)
 
 
-@pytest.mark.parametrize("call", HEADS, ids=[f"{c[2]}-{c[4]}" for c in HEADS])
-def test_generated_client_heads_answer_the_get_status_without_a_body(
-    packages: dict[str, str], server: LiveServer, call: tuple[Any, ...]
-) -> None:
-    """Each declared HEAD answers the status of its GET, the declared headers, and no body."""
-    kind, tag, name, arguments, status = call
-    response = _call(packages, server, kind, f"{tag}.{name}", arguments)
-    assert (response.status_code, response.content, response.parsed) == (status, b"", None)
-    assert response.headers["x-content-type-options"] == "nosniff"
-
-
-# Anonymous callers: (tag module, operation, arguments, status, parsed model, what it holds).
-ANONYMOUS: list[tuple[str, str, dict[str, Any], int, str, Callable[[Any], None]]] = [
-    ("system_health", "get_liveness", {}, 200, "HealthySummary", _summary("pass")),
-    ("system_health", "get_readiness", {}, 503, "UnhealthySummary", _summary("fail")),
+# Anonymous callers: (operationId, arguments, status, parsed model, what it holds).
+ANONYMOUS: list[tuple[str, dict[str, Any], int, str, Callable[[Any], None]]] = [
+    ("getLiveness", {}, 200, "HealthySummary", _summary("pass")),
+    ("getReadiness", {}, 503, "UnhealthySummary", _summary("fail")),
     (
-        "system_health",
-        "get_readiness",
+        "getReadiness",
         {"exclude": ["pet-db"]},
         200,
         "HealthySummary",
         _summary("warn"),
     ),
     (
-        "system_health",
-        "get_readiness_check",
+        "getReadinessCheck",
         {"check": "pet-db"},
         404,
         "Problem",
@@ -346,13 +399,13 @@ ANONYMOUS: list[tuple[str, str, dict[str, Any], int, str, Callable[[Any], None]]
 ]
 
 
-@pytest.mark.parametrize("call", ANONYMOUS, ids=[f"{c[1]}-{c[3]}" for c in ANONYMOUS])
+@pytest.mark.parametrize("call", ANONYMOUS, ids=[f"{c[0]}-{c[2]}" for c in ANONYMOUS])
 def test_generated_client_parses_the_anonymous_answers(
     packages: dict[str, str], server: LiveServer, call: tuple[Any, ...]
 ) -> None:
     """Without the token each probe answers the status only, parsed into its summary model."""
-    tag, name, arguments, status, model, holds = call
-    response = _call(packages, server, "api", f"{tag}.{name}", arguments, token=None)
+    operation_id, arguments, status, model, holds = call
+    response = _call(packages, server.base_url, _operation(operation_id), None, **arguments)
     assert response.status_code == status
     assert type(response.parsed).__name__ == model
     holds(response.parsed)
@@ -363,7 +416,7 @@ def test_generated_client_parses_a_refused_token(
 ) -> None:
     """A wrong token is a 401 parsed as a Problem, with the declared WWW-Authenticate."""
     wrong = HEALTH_TOKEN[::-1]
-    response = _call(packages, server, "api", "system_health.get_liveness", {}, token=wrong)
+    response = _call(packages, server.base_url, _operation("getLiveness"), wrong)
     assert response.status_code == 401
     _problem(401, "bearer token")(response.parsed)
     assert response.headers["www-authenticate"].startswith("Bearer ")
