@@ -86,7 +86,7 @@ def test_the_unhealthy_run_covers_the_health_operations_only() -> None:
 # replace, change and delete it by the id answered), each step's answer validated.
 class TestConformanceWorkflows(conformance.as_state_machine().TestCase):  # type: ignore[misc]
     settings = hypothesis.settings(
-        max_examples=20,
+        max_examples=10,
         stateful_step_count=6,
         deadline=None,
         derandomize=True,
