@@ -4,10 +4,11 @@
 compared with the working tree's by Optic (``optic diff --check``, its default breaking-change
 rules: removed operations, parameters or response properties, new required request fields,
 narrowed request enums, widened response enums, ...). A document that is new since BASE breaks
-nothing; a removed one breaks its consumers. With no BASE, the base is the last release: the
-newest ``v*`` tag reachable from HEAD, or, in a clone without one, the commit
-``.ci/last-release`` records (CI runs it so). Exit status: 0 when nothing breaks, 1 otherwise, 2
-when there is no base to compare with.
+nothing; a removed one breaks its consumers. Optic does not compare ``security``: an operation a
+client could call without credentials that now requires them is a break found here. With no
+BASE, the base is the last release: the newest ``v*`` tag reachable from HEAD, or, in a clone
+without one, the commit ``.ci/last-release`` records (CI runs it so). Exit status: 0 when nothing
+breaks, 1 otherwise, 2 when there is no base to compare with.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 OPTIC = ROOT / "node_modules" / ".bin" / "optic"
@@ -60,6 +64,23 @@ def last_release(repo: Path) -> str:
     return commit
 
 
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def anonymous(path: Path) -> dict[str, bool]:
+    """``METHOD /path`` of every operation of the document at ``path``: whether a client may call
+    it without credentials (no security requirement, or an empty alternative, ``{}``)."""
+    document: dict[str, Any] = yaml.safe_load(path.read_text())
+    default = document.get("security", [])
+    found = {}
+    for template, item in document.get("paths", {}).items():
+        for method, operation in item.items():
+            if method in METHODS:
+                security = operation.get("security", default)
+                found[f"{method.upper()} {template}"] = not security or {} in security
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -95,7 +116,11 @@ def main(argv: list[str] | None = None) -> int:
             check = subprocess.run(  # noqa: S603 - Optic from node_modules, paths built here
                 [str(OPTIC), "diff", str(Path(tmp, name)), str(head), "--check"], env=env
             )
-            if check.returncode:
+            before, now = anonymous(Path(tmp, name)), anonymous(head)
+            closed = [op for op, is_open in now.items() if before.get(op) and not is_open]
+            for operation in closed:
+                print(f"{CONTRACT}/{name}: {operation} now requires credentials", file=sys.stderr)
+            if check.returncode or closed:
                 broken.append(name)
     if broken:
         print(f"breaking changes since {args.base}: {', '.join(broken)}", file=sys.stderr)

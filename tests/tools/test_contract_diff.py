@@ -85,6 +85,14 @@ def _optional_token(document: dict[str, Any]) -> None:
                 item[method]["security"] = [{}, {"healthToken": []}]
 
 
+def _required_token(document: dict[str, Any]) -> None:
+    """A token that the readiness probe now demands."""
+    document["components"]["securitySchemes"] = {
+        "healthToken": {"type": "http", "scheme": "bearer"}
+    }
+    document["paths"]["/health/ready"]["get"]["security"] = [{"healthToken": []}]
+
+
 def _nothing(document: dict[str, Any]) -> None:
     pass
 
@@ -93,6 +101,7 @@ BREAKING: list[tuple[str, Change]] = [
     ("a removed response field", _remove_smoke_message),
     ("a response enum widened", _health_statuses("pass", "warn", "fail", "degraded")),
     ("a removed operation", _remove_legacy_smoke_test),
+    ("a required security requirement added", _required_token),
 ]
 COMPATIBLE: list[tuple[str, Change]] = [
     ("a new optional response field", _add_uptime),
