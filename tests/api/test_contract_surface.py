@@ -30,10 +30,13 @@ HEADS = [op for op in OPERATIONS if op.method == "head"]
 
 @pytest.mark.parametrize("get", GETS, ids=_ids(GETS))
 def test_every_get_declares_head_with_the_same_statuses(get: Operation) -> None:
-    """Each path that takes GET declares HEAD too, with the same statuses and parameters."""
+    """Each path that takes GET declares HEAD too, with the same statuses and parameters, bound
+    to the GET handler."""
     head = next(op for op in HEADS if (op.document, op.path) == (get.document, get.path))
     assert head.statuses() == get.statuses()
     assert head.parameters == get.parameters
+    # GET's handler answers HEAD: the resolver binds the HEAD operation to it.
+    assert handler_name(head.operation_id) == handler_name(get.operation_id)
 
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=_ids(OPERATIONS))
