@@ -69,9 +69,8 @@ def _health_one_of(document: dict[str, Any]) -> None:
         "properties": {"status": {"$ref": "#/components/schemas/HealthStatus"}},
     }
     media = document["components"]["responses"]["Healthy"]["content"]["application/health+json"]
-    media["schema"] = {
-        "oneOf": [media["schema"], {"$ref": "#/components/schemas/StatusOnly"}],
-    }
+    alternatives = media["schema"].get("oneOf", [media["schema"]])
+    media["schema"] = {"oneOf": [*alternatives, {"$ref": "#/components/schemas/StatusOnly"}]}
 
 
 def _optional_token(document: dict[str, Any]) -> None:
@@ -107,7 +106,7 @@ COMPATIBLE: list[tuple[str, Change]] = [
     ("a new optional response field", _add_uptime),
     ("a response enum narrowed (fewer values to handle)", _health_statuses("pass", "fail")),
     ("response headers added", _deprecation_headers),
-    ("a response schema widened to a oneOf", _health_one_of),
+    ("a response given one more oneOf alternative", _health_one_of),
     ("an optional security requirement added", _optional_token),
     ("nothing", _nothing),
 ]
