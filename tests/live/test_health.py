@@ -265,8 +265,8 @@ def test_bad_config_file_refuses_to_start_naming_the_key(tmp_path: Path) -> None
 
 def test_json_log_format_writes_every_line_as_json() -> None:
     """PETSAGE_LOG_FORMAT=json: every line the server writes, from start to stop, Connexion's
-    BadRequestProblem lines and uvicorn's own included, is a JSON object."""
-    env = {"PETSAGE_LOG_FORMAT": "json", "PETSAGE_DRAIN_SECONDS": "0"}
+    BadRequestProblem lines (at debug) and uvicorn's own included, is a JSON object."""
+    env = {"PETSAGE_LOG_FORMAT": "json", "PETSAGE_DRAIN_SECONDS": "0", "PETSAGE_LOG_LEVEL": "debug"}
     with running_server(env=env) as live:
         for path in ("/api/v1/health/live", "/api/v1/health/ready?exclude=Nope", "/nope"):
             _get(f"{live.base_url}{path}", token=None)
@@ -275,7 +275,9 @@ def test_json_log_format_writes_every_line_as_json() -> None:
     entries = [json.loads(line) for line in lines]
     loggers = {entry["logger"] for entry in entries}
     assert {"uvicorn.error", "connexion.middleware.exceptions", "petsage.access"} <= loggers
-    assert any(e["message"].startswith("BadRequestProblem(") for e in entries)
+    problems = [e for e in entries if e["message"].startswith("BadRequestProblem(")]
+    assert problems
+    assert {e["level"] for e in problems} == {"debug"}
     access = [(e["path"], e["status"], e["operationId"]) for e in entries if "status" in e]
     assert access == [
         ("/api/v1/health/ready?exclude=Nope", 400, "getReadiness"),
