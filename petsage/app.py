@@ -30,13 +30,11 @@ from petsage.health.service import HealthService
 from petsage.health.system import EventLoopMonitor
 from petsage.health.typing import Registration
 from petsage.metrics import HealthMetrics
-from petsage.middleware.access_log import AccessLogMiddleware
-from petsage.middleware.contract import ContractDocumentsMiddleware
-from petsage.middleware.docs_assets import DocsAssetsMiddleware
-from petsage.middleware.draining import CloseWhileDrainingMiddleware
-from petsage.middleware.hygiene import ResponseHygieneMiddleware
-from petsage.middleware.metrics import MetricsMiddleware
-from petsage.middleware.slashes import NoSlashRedirectMiddleware
+from petsage.middleware.access_log import AccessLog
+from petsage.middleware.contract import served_documents
+from petsage.middleware.edge import EdgeMiddleware
+from petsage.middleware.metrics import RequestMetrics
+from petsage.middleware.paths import PathRulesMiddleware
 from petsage.request_path.deprecation import DeprecationMiddleware, deprecated_operations
 from petsage.request_path.jsonifier import PydanticJsonifier
 from petsage.request_path.parameters import ConciseParameterValidator
@@ -66,11 +64,15 @@ def _service_app(
     metrics_here: bool,
     exposure: Exposure,
     services: ServicesFactory = _no_services,
+    served_as_written: Mapping[str, tuple[bytes, str]] | None = None,
+    docs_prefix: str | None = None,
 ) -> LeanAsyncApp:
     """The Connexion app around ``health``, its error handlers and middlewares, no API yet (it
     will serve ``documents``); ``counted``: requests are counted; ``metrics_here``: ``/metrics``
     answers; ``exposure``: who gets the full health documents; ``services``: what handlers read
-    with ``petsage.request_path.services.service``, built and closed by the lifespan."""
+    with ``petsage.request_path.services.service``, built and closed by the lifespan;
+    ``served_as_written`` and ``docs_prefix``: what ``PathRulesMiddleware`` serves besides the
+    API."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: object) -> AsyncIterator[dict[str, object]]:
@@ -87,10 +89,12 @@ def _service_app(
         # Outermost, around Connexion's own error layers: it sees every response PetSage sends.
         middlewares=[
             partial(
-                AccessLogMiddleware,
+                EdgeMiddleware,
                 # Answered below 400, the operations monitoring calls every few seconds (those the
                 # contract tags System Health) stay out of the log unless log_probes is set.
-                quiet_operations=frozenset() if log_probes else monitoring_operation_ids(),
+                access_log=AccessLog(frozenset() if log_probes else monitoring_operation_ids()),
+                lifecycle=health.lifecycle,
+                metrics=RequestMetrics() if counted else None,
             ),
             *MIDDLEWARES,
         ],
@@ -106,15 +110,12 @@ def _service_app(
         app.add_middleware(
             DeprecationMiddleware, position=MiddlewarePosition.BEFORE_CONTEXT, deprecated=deprecated
         )
-    app.add_middleware(NoSlashRedirectMiddleware, position=MiddlewarePosition.BEFORE_SWAGGER)
-    # Outside Connexion's exception layer, so that they also see the error responses it writes.
-    if counted:
-        app.add_middleware(MetricsMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
-    app.add_middleware(ResponseHygieneMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    # Inside Connexion's exception layer, whose handler answers what it raises as problem+json.
     app.add_middleware(
-        CloseWhileDrainingMiddleware,
-        position=MiddlewarePosition.BEFORE_EXCEPTION,
-        lifecycle=health.lifecycle,
+        PathRulesMiddleware,
+        position=MiddlewarePosition.BEFORE_SWAGGER,
+        documents=served_as_written,
+        docs_prefix=docs_prefix,
     )
     return app
 
@@ -167,14 +168,13 @@ def create_app(
         metrics_here=settings.metrics and settings.public_metrics,
         exposure=Exposure(details=False, tokens=tokens),
         services=services or _no_services,
+        # The contract as written; Connexion's docs layer serves only Swagger UI, which reads it.
+        served_as_written=served_documents(),
+        # Connexion's default Swagger UI path.
+        docs_prefix=base_path() + "/ui/",
     )
-    before_docs = MiddlewarePosition.BEFORE_SWAGGER
-    # The contract as written; Connexion's docs layer serves only Swagger UI, which reads it.
-    app.add_middleware(ContractDocumentsMiddleware, position=before_docs)
-    # Connexion's default Swagger UI path.
-    app.add_middleware(DocsAssetsMiddleware, position=before_docs, prefix=base_path() + "/ui/")
     resolver = ControllerResolver()
-    # The product's documents as written are served by ContractDocumentsMiddleware, and its docs
+    # The product's documents as written are served by PathRulesMiddleware, and its docs
     # UI under its API's base path; any other document's resolved copy by Connexion.
     written = {base_path(ROOT_DOCUMENT), base_path(API_DOCUMENT)}
     # Each document parsed once with the C loader (Connexion parses a file with PyYAML's

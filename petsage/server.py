@@ -1,7 +1,7 @@
 """Run the app under uvicorn with the settings the service ships, and drain before stopping.
 
 On SIGTERM or SIGINT readiness fails at once, every response says ``Connection: close`` so
-keep-alive clients go elsewhere (``petsage.middleware.draining``, reading the same ``Lifecycle``),
+keep-alive clients go elsewhere (``petsage.middleware.edge``, reading the same ``Lifecycle``),
 and the server keeps serving for ``drain_seconds``; then uvicorn's own shutdown stops accepting and
 gives in-flight requests ``graceful_timeout`` seconds.
 
@@ -23,6 +23,11 @@ whole no longer drains:
 - ``uvicorn.Server.startup(sockets)`` and ``shutdown(sockets)``, awaited by ``Server.serve``
   around the main loop: the management listener starts once this server listens and stops after
   it has stopped.
+- ``uvicorn.Server.servers`` (the listening servers ``startup`` made, their ``sockets``) and the
+  protocol factory ``startup`` builds for them, rebuilt here as uvicorn does
+  (``config.http_protocol_class(config=, server_state=, app_state=)``, ``server_state`` and
+  ``lifespan.state`` being the server's): ``petsage.accept`` accepts on the same sockets in
+  batches, and hands each connection to a protocol made the same way.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from connexion import AsyncApp
 from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess, multiprocess
 
+from petsage.accept import BatchAcceptor
 from petsage.app import create_app, create_management_app
 from petsage.contract import monitoring_paths
 from petsage.health.config import HealthConfig, load_health_config
@@ -172,11 +178,18 @@ class DrainingServer(uvicorn.Server):
         self.drain_seconds = drain_seconds
         self.management = management
         self._drain_ends: float | None = None
+        self.acceptor: BatchAcceptor | None = None
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
         if not self.started:
             return
+        # Connections also accepted in batches: a new one is served however many are busy.
+        self.acceptor = BatchAcceptor(
+            asyncio.get_running_loop(),
+            [listener for server in self.servers for listener in server.sockets],
+            self._protocol,
+        )
         # What start-up built (the contract, its validators, the handlers) lives as long as the
         # process: frozen, a full collection no longer walks it.
         gc.collect()
@@ -187,7 +200,16 @@ class DrainingServer(uvicorn.Server):
             logger.error("The management listener did not start; stopping.")
             self.should_exit = True
 
+    def _protocol(self) -> asyncio.Protocol:
+        # As uvicorn's ``startup`` builds the protocol of each connection its listeners accept.
+        config = self.config
+        return config.http_protocol_class(  # type: ignore[call-arg]
+            config=config, server_state=self.server_state, app_state=self.lifespan.state
+        )
+
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self.acceptor is not None:
+            self.acceptor.close()  # before uvicorn's listeners close: nothing accepted after
         await super().shutdown(sockets)
         if self.management is not None:
             await asyncio.to_thread(self.management.stop)

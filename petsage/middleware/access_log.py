@@ -1,8 +1,9 @@
 """The access log: one line per response, written once it is sent, with the contract's
 operation id and the time taken; none for a successful probe unless asked.
 
-It is PetSage's outermost layer (uvicorn's own access log is off), so it sees every response,
-those of Connexion's error layers included. A quiet request returns before any record is built.
+``petsage.middleware.edge``, PetSage's outermost layer (uvicorn's own access log is off), writes
+it, so it covers every response, those of Connexion's error layers included. A quiet request
+returns before any record is built.
 """
 
 from __future__ import annotations
@@ -11,10 +12,7 @@ import logging
 import time
 import urllib.parse
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from petsage.request_path.operation_id import operation_id, share_routing
-from petsage.wire import status_sent
+from starlette.types import Scope
 
 ACCESS_LOGGER = "petsage.access"
 # The access line's arguments, in order: the names JSON logs give them.
@@ -35,45 +33,27 @@ def _client(scope: Scope) -> str:
     return f"{client[0]}:{client[1]}" if client else "-"
 
 
-class AccessLogMiddleware:
+class AccessLog:
     """Logs each HTTP response to ``petsage.access`` at ``info``, but those of
     ``quiet_operations`` (operationIds) answered below 400."""
 
-    def __init__(self, app: ASGIApp, *, quiet_operations: frozenset[str] = frozenset()) -> None:
-        self.app = app
+    def __init__(self, quiet_operations: frozenset[str] = frozenset()) -> None:
         self.quiet = quiet_operations
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
+    def write(
+        self, scope: Scope, path: str, status: int, operation: str | None, started: float
+    ) -> None:
+        """The line of the request ``scope`` for ``path`` (as received), answered ``status``
+        (0: nothing was sent) by ``operation``, which started at ``started`` (perf_counter)."""
+        if (0 < status < 400 and operation in self.quiet) or not logger.isEnabledFor(logging.INFO):
             return
-        started = time.perf_counter()
-        # Read now: a mount further in (the docs) rewrites the scope's paths in place.
-        path = scope.get("root_path", "") + scope["path"]
-        share_routing(scope)
-        status = 0
-
-        async def send_noting_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_noting_status)
-        finally:
-            operation = operation_id(scope)
-            status = status_sent(scope, status)
-            if not (0 < status < 400 and operation in self.quiet) and logger.isEnabledFor(
-                logging.INFO
-            ):
-                logger.info(
-                    LINE,
-                    _client(scope),
-                    scope["method"],
-                    _target(path, scope["query_string"]),
-                    scope["http_version"],
-                    status or 500,  # nothing sent: the server answers 500 (or the client left)
-                    operation or "-",
-                    (time.perf_counter() - started) * 1e3,
-                )
+        logger.info(
+            LINE,
+            _client(scope),
+            scope["method"],
+            _target(path, scope["query_string"]),
+            scope["http_version"],
+            status or 500,  # nothing sent: the server answers 500 (or the client left)
+            operation or "-",
+            (time.perf_counter() - started) * 1e3,
+        )

@@ -2,9 +2,9 @@
 
 Connexion serves the copy it resolved for itself, every ``$ref`` inlined; generated clients and
 validating gateways need the document's own names and ``$ref``s (an inlined ``allOf`` becomes two
-conflicting enums under one name). So each document is served here, under its servers' base
-path, before Connexion's docs layer (which is told not to serve one): ``openapi.yaml`` is the file
-byte for byte, ``openapi.json`` the same document as JSON.
+conflicting enums under one name). So each document is served by ``petsage.middleware.paths``,
+under its servers' base path, before Connexion's docs layer (which is told not to serve one):
+``openapi.yaml`` is the file byte for byte, ``openapi.json`` the same document as JSON.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import json
 
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from petsage.contract import API_DOCUMENT, ROOT_DOCUMENT, base_path, load_document, load_text
 from petsage.wire import JSON
@@ -31,17 +31,11 @@ def served_documents() -> dict[str, tuple[bytes, str]]:
     return served
 
 
-class ContractDocumentsMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.documents = served_documents()
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        document = self.documents.get(scope["path"]) if scope["type"] == "http" else None
-        if document is None:
-            await self.app(scope, receive, send)
-            return
-        if scope["method"] not in ("GET", "HEAD"):
-            raise HTTPException(405, headers={"Allow": "GET, HEAD"})
-        body, media_type = document
-        await Response(body, media_type=media_type)(scope, receive, send)
+async def serve_document(
+    document: tuple[bytes, str], scope: Scope, receive: Receive, send: Send
+) -> None:
+    """Answer ``scope`` with ``document`` (body, media type): GET and HEAD only."""
+    if scope["method"] not in ("GET", "HEAD"):
+        raise HTTPException(405, headers={"Allow": "GET, HEAD"})
+    body, media_type = document
+    await Response(body, media_type=media_type)(scope, receive, send)

@@ -25,32 +25,25 @@ def _bytes_range_or_other(name: bytes, value: bytes) -> bool:
     return name != b"range" or value.lstrip().lower().startswith(b"bytes=")
 
 
-class DocsAssetsMiddleware:
-    def __init__(self, app: ASGIApp, *, prefix: str) -> None:
-        self.app = app
-        self.prefix = prefix
+async def serve_docs_file(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    """Pass ``scope``, a request under the docs UI's path, to ``app`` (Connexion's docs layer)
+    held to the rules above."""
+    if scope["path"].lower().endswith(_TEMPLATE_SUFFIXES):
+        raise HTTPException(404)  # Connexion's handler answers problem+json
+    headers = [(n, v) for n, v in scope["headers"] if _bytes_range_or_other(n, v)]
+    scope = {**scope, "headers": headers}
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path: str = scope.get("path", "")
-        if scope["type"] != "http" or not path.startswith(self.prefix):
-            await self.app(scope, receive, send)
-            return
-        if path.lower().endswith(_TEMPLATE_SUFFIXES):
-            raise HTTPException(404)  # Connexion's handler answers problem+json
-        headers = [(n, v) for n, v in scope["headers"] if _bytes_range_or_other(n, v)]
-        scope = {**scope, "headers": headers}
+    async def send_problem_on_error(message: Message) -> None:
+        if message["type"] == "http.response.start" and message["status"] >= 400:
+            kept = {
+                name.decode("latin-1"): value.decode("latin-1")
+                for name, value in message.get("headers", [])
+                if name.lower() in _KEPT_ON_ERRORS
+            }
+            # Raised before anything is sent: Connexion's handler answers problem+json.
+            status = message["status"]
+            detail = DETAILS.get(status, HTTPStatus(status).phrase)
+            raise HTTPException(status, detail=detail, headers=kept)
+        await send(message)
 
-        async def send_problem_on_error(message: Message) -> None:
-            if message["type"] == "http.response.start" and message["status"] >= 400:
-                kept = {
-                    name.decode("latin-1"): value.decode("latin-1")
-                    for name, value in message.get("headers", [])
-                    if name.lower() in _KEPT_ON_ERRORS
-                }
-                # Raised before anything is sent: Connexion's handler answers problem+json.
-                status = message["status"]
-                detail = DETAILS.get(status, HTTPStatus(status).phrase)
-                raise HTTPException(status, detail=detail, headers=kept)
-            await send(message)
-
-        await self.app(scope, receive, send_problem_on_error)
+    await app(scope, receive, send_problem_on_error)

@@ -1,33 +1,23 @@
-"""Headers every response carries, or never carries, errors included."""
+"""Headers every response carries, or never carries, errors included (applied by ``edge``)."""
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from collections.abc import Iterable
 
 from petsage.wire import NOSNIFF
 
-
-def _unwanted(name: bytes) -> bool:
-    # No software banner, and no CORS: browsers on other origins get no access to the API.
-    lowered = name.lower()
-    return lowered in (b"server", NOSNIFF[0]) or lowered.startswith(b"access-control-")
+_DROPPED = frozenset({b"server", NOSNIFF[0]})
+_CORS = b"access-control-"
 
 
-class ResponseHygieneMiddleware:
-    """Adds ``X-Content-Type-Options: nosniff``; drops ``Server`` and ``Access-Control-*``."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_clean(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = [(n, v) for n, v in message.get("headers", []) if not _unwanted(n)]
-                message = {**message, "headers": [*headers, NOSNIFF]}
-            await send(message)
-
-        await self.app(scope, receive, send_clean)
+def clean_headers(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """``headers`` with ``X-Content-Type-Options: nosniff``, without ``Server`` (no software
+    banner) nor ``Access-Control-*`` (no CORS: browsers on other origins get no access to the
+    API), nor another ``X-Content-Type-Options``."""
+    kept = [
+        (name, value)
+        for name, value in headers
+        if (lowered := name.lower()) not in _DROPPED and not lowered.startswith(_CORS)
+    ]
+    kept.append(NOSNIFF)
+    return kept

@@ -8,27 +8,25 @@ from __future__ import annotations
 
 from starlette.datastructures import URL
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Send
 
 _REDIRECTS = {301, 302, 303, 307, 308}
 
 
-class NoSlashRedirectMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+def may_redirect(path: str) -> bool:
+    """Whether Starlette could redirect ``path`` to the path without its trailing slash."""
+    return path != "/" and path.endswith("/")
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path: str = scope.get("path", "")
-        if scope["type"] != "http" or path == "/" or not path.endswith("/"):
-            await self.app(scope, receive, send)
-            return
 
-        async def send_unless_slash_redirect(message: Message) -> None:
-            if message["type"] == "http.response.start" and message["status"] in _REDIRECTS:
-                location = dict(message.get("headers", [])).get(b"location", b"").decode("latin-1")
-                if URL(location).path == path.rstrip("/"):
-                    # Raised before anything is sent: Connexion's handler answers problem+json.
-                    raise HTTPException(404)
-            await send(message)
+def refusing_slash_redirects(path: str, send: Send) -> Send:
+    """``send``, but a redirect of ``path`` to itself without the slash raises a 404."""
 
-        await self.app(scope, receive, send_unless_slash_redirect)
+    async def send_unless_slash_redirect(message: Message) -> None:
+        if message["type"] == "http.response.start" and message["status"] in _REDIRECTS:
+            location = dict(message.get("headers", [])).get(b"location", b"").decode("latin-1")
+            if URL(location).path == path.rstrip("/"):
+                # Raised before anything is sent: Connexion's handler answers problem+json.
+                raise HTTPException(404)
+        await send(message)
+
+    return send_unless_slash_redirect

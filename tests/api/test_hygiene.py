@@ -9,7 +9,9 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from petsage.middleware.hygiene import ResponseHygieneMiddleware
+from petsage.health.lifecycle import Lifecycle
+from petsage.middleware.access_log import AccessLog
+from petsage.middleware.edge import EdgeMiddleware
 
 ORIGIN = {"Origin": "https://evil.example"}
 
@@ -60,7 +62,7 @@ def _leaky(_request: object) -> PlainTextResponse:
 def test_middleware_drops_what_an_inner_layer_adds() -> None:
     """Server, Access-Control-* and a wrong X-Content-Type-Options from inside are replaced."""
     app = Starlette(routes=[Route("/", _leaky)])
-    app.add_middleware(ResponseHygieneMiddleware)
+    app.add_middleware(EdgeMiddleware, access_log=AccessLog(), lifecycle=Lifecycle())
     response = TestClient(app).get("/", headers=ORIGIN)
     _assert_clean(response.headers)
     assert response.headers.get_list("x-content-type-options") == ["nosniff"]
