@@ -3,12 +3,17 @@ it."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
+import io
 import os
 import signal
 import socket
 import subprocess
+import tarfile
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +65,20 @@ def contenders(
         ServerSpec("fastapi" + LOGGED, "FastAPI peer", fastapi),
         ServerSpec("raw" + LOGGED, "raw ASGI", raw),
     ]
+
+
+@contextlib.contextmanager
+def source_tree(ref: str) -> Iterator[Path]:
+    """PetSage's package and contract as of the git ``ref``, in a temporary directory: put on
+    ``PYTHONPATH``, ``bench/.venv-service``'s ``petsage`` serves that version (its
+    dependencies as installed), a contender measured beside the working tree in the same rounds."""
+    archive = subprocess.run(
+        ["git", "archive", ref, "petsage", "openapi"], capture_output=True, check=True, cwd=ROOT
+    ).stdout
+    with tempfile.TemporaryDirectory(prefix="petsage-baseline-") as directory:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(directory, filter="data")
+        yield Path(directory)
 
 
 def free_port() -> int:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -33,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from inprocess import measure
-from servers import ROOT, ServerSpec, free_port, start
+from servers import ROOT, ServerSpec, free_port, source_tree, start
 from wrk import LOAD_CORE, parse
 
 RESULTS = ROOT / "bench" / "results"
@@ -125,29 +126,36 @@ def _prober(
             stop.wait(max(0.0, next_at - time.perf_counter()))
 
 
-def _petsage(bin_dir: Path) -> ServerSpec:
-    return ServerSpec(
-        "petsage", "PetSage", (str(bin_dir / "petsage"), "serve"), smoke_path="/api/v1/smoke-test"
-    )
+def _petsage(bin_dir: Path, workers: int = 1, env: tuple[tuple[str, str], ...] = ()) -> ServerSpec:
+    argv = (str(bin_dir / "petsage"), "serve", "--workers", str(workers))
+    return ServerSpec("petsage", "PetSage", argv, env, smoke_path="/api/v1/smoke-test")
 
 
-def starvation(bin_dir: Path, seconds: float, connections: int) -> dict[str, object]:
-    port, management = free_port(), free_port()
-    os.environ["PETSAGE_MANAGEMENT_PORT"] = str(management)
+def starvation(
+    bin_dir: Path,
+    seconds: float,
+    connections: int,
+    workers: int = 1,
+    env: tuple[tuple[str, str], ...] = (),
+) -> dict[str, object]:
+    """The scenario on ``workers`` processes (a management listener with one: with several,
+    the settings refuse one), ``env`` added to the server's environment."""
+    port = free_port()
+    management = free_port() if workers == 1 else None
     os.environ["PETSAGE_LOG_LEVEL"] = "warning"
-    server = start(_petsage(bin_dir), port, RAW / "starvation-server.log")
+    if management is not None:
+        os.environ["PETSAGE_MANAGEMENT_PORT"] = str(management)
     probes = [
-        ProbeSeries("management liveness (fresh connection)", 100.0, 1.0),
         ProbeSeries("main smoke test (fresh connection)", 1000.0, 5.0),
-        ProbeSeries("main liveness (fresh connection, before this change)", 1000.0, 5.0),
+        ProbeSeries("main liveness (fresh connection)", 1000.0, 5.0),
     ]
-    # The management prober every 0.1 s for enough samples; the main port's at 1 s each, the
-    # rate of a handful of checkers: a fresh connection there waits its turn in the listen queue.
-    targets = [
-        (management, "/api/v1/health/live", 0.1),
-        (port, "/api/v1/smoke-test", 1.0),
-        (port, "/api/v1/health/live", 1.0),
-    ]
+    # The main port's probers every 0.25 s each, the rate of a handful of checkers and enough
+    # samples for a p99; the management prober every 0.1 s.
+    targets = [(port, "/api/v1/smoke-test", 0.25), (port, "/api/v1/health/live", 0.25)]
+    if management is not None:
+        probes.insert(0, ProbeSeries("management liveness (fresh connection)", 100.0, 1.0))
+        targets.insert(0, (management, "/api/v1/health/live", 0.1))
+    server = start(_petsage(bin_dir, workers, env), port, RAW / f"starvation-{workers}.log")
     url = f"http://127.0.0.1:{port}/api/v1/smoke-test"
     wrk_argv = ["taskset", "-c", LOAD_CORE, "wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s"]
     try:
@@ -165,7 +173,10 @@ def starvation(bin_dir: Path, seconds: float, connections: int) -> dict[str, obj
         ]
         for thread in threads:
             thread.start()
-        time.sleep(max(1.0, seconds - 5))
+        ends, backlog = time.monotonic() + max(1.0, seconds - 5), 0
+        while time.monotonic() < ends:  # the longest listen queue seen, once a second
+            backlog = max(backlog, _listen_queue(port) or 0)
+            time.sleep(1)
         stop.set()
         for thread in threads:
             thread.join()
@@ -174,16 +185,26 @@ def starvation(bin_dir: Path, seconds: float, connections: int) -> dict[str, obj
             raise RuntimeError(f"wrk exited with {load.returncode}:\n{output}")
     finally:
         server.stop()
-        del os.environ["PETSAGE_MANAGEMENT_PORT"]
-    (RAW / "starvation-wrk.txt").write_text(output)
+        os.environ.pop("PETSAGE_MANAGEMENT_PORT", None)
+    (RAW / f"starvation-{workers}-wrk.txt").write_text(output)
     # Latencies in whole seconds come with a trailing space, which bench/wrk.py's pattern refuses.
     wrk = parse("\n".join(line.rstrip() for line in output.splitlines()))
     return {
+        "workers": workers,
         "connections": connections,
         "seconds": seconds,
+        "listen_queue_max": backlog,
         "wrk": {**asdict(wrk)},
         "probes": [series.summary() for series in probes],
     }
+
+
+def _listen_queue(port: int) -> int | None:
+    """Connections waiting in the main port's listen queue now (``ss``: Recv-Q of the listener)."""
+    output = subprocess.run(
+        ["ss", "-Hltn", f"sport = :{port}"], capture_output=True, text=True
+    ).stdout.split()
+    return int(output[1]) if len(output) > 1 else None
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -250,18 +271,14 @@ def _in_process(rounds: int) -> tuple[float, float]:
     return best[True], best[False]
 
 
-def _markdown(result: dict[str, Any]) -> str:
-    starved, cost = result["starvation"], result["metrics_cost"]
+def _scenario_markdown(starved: dict[str, Any]) -> list[str]:
     wrk = starved["wrk"]
     lines = [
-        "# Probes under saturation, and the metrics' CPU cost",
-        "",
-        f"`{result['command']}` at commit `{result['commit']}`; server on core 0, load on core 1.",
-        "",
-        f"## {starved['connections']:,} keep-alive clients on the main port's smoke test",
+        f"### {starved['tree']}, {starved['workers']} worker(s)",
         "",
         f"wrk: {wrk['requests_per_second']:,.0f} req/s, p99 {wrk['p99_ms']:.0f} ms, "
-        f"{wrk['errors']} errors, over {starved['seconds']:g} s.",
+        f"{wrk['errors']} errors, over {starved['seconds']:g} s; longest listen queue "
+        f"(once a second): {starved['listen_queue_max']}.",
         "",
         "| fresh-connection prober | probes | failures | p50 ms | p99 ms | max ms | target | met |",
         "|---|---:|---:|---:|---:|---:|---|:---:|",
@@ -272,8 +289,52 @@ def _markdown(result: dict[str, Any]) -> str:
             f"| {probe['p99_ms']} | {probe['max_ms']} | p99 <= {probe['target_p99_ms']:g} ms, "
             f"0 failures (timeout {probe['timeout_s']:g} s) | {'yes' if probe['met'] else 'no'} |"
         )
-    lines += [
+    return [*lines, ""]
+
+
+def _summary(scenarios: list[dict[str, Any]]) -> list[str]:
+    """One line per scenario: keep-alive throughput (and its ratio to the baseline's with as
+    many workers) and the main port's fresh smoke tests."""
+    baseline = {s["workers"]: s["wrk"]["requests_per_second"] for s in scenarios if s["baseline"]}
+    lines = [
+        "| server | workers | keep-alive req/s | vs baseline | listen queue | main smoke test "
+        "p99 ms | failures / probes | management p99 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for s in scenarios:
+        probes = {p["name"].split(" (")[0]: p for p in s["probes"]}
+        smoke, management = probes["main smoke test"], probes.get("management liveness")
+        rps = s["wrk"]["requests_per_second"]
+        ratio = f"{rps / baseline[s['workers']]:.2f}x" if s["workers"] in baseline else "-"
+        lines.append(
+            f"| {s['tree']} | {s['workers']} | {rps:,.0f} | {ratio} | {s['listen_queue_max']} "
+            f"| {smoke['p99_ms']} | {smoke['failures']} / {smoke['probes']} "
+            f"| {management['p99_ms'] if management else '-'} |"
+        )
+    return [*lines, ""]
+
+
+def _markdown(result: dict[str, Any]) -> str:
+    scenarios, cost = result["starvation"], result["metrics_cost"]
+    lines = [
+        "# Probes under saturation, and the metrics' CPU cost",
         "",
+        f"`{result['command']}` at commit `{result['commit']}`; server on core 0, load on core 1; "
+        f"load average at the end {result['load_average']} (2 cores, shared).",
+        "",
+        f"## {scenarios[0]['connections']:,} keep-alive clients on the main port's smoke test",
+        "",
+        "Targets: the main port's fresh-connection smoke tests p99 <= 1 s with 0 failures, for 1 "
+        "and 2 workers, with the keep-alive throughput >= 0.9x the baseline's (the tree before "
+        "batch accept, measured in the same run).",
+        "",
+        *_summary(scenarios),
+    ]
+    for starved in scenarios:
+        lines += _scenario_markdown(starved)
+    if cost is None:
+        return "\n".join(lines)
+    lines += [
         "## CPU per smoke-test request, metrics on vs off",
         "",
         f"{cost['rounds']} interleaved rounds of {cost['requests_per_round']:,} requests "
@@ -297,13 +358,33 @@ def _markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _scenarios(options: argparse.Namespace) -> list[dict[str, Any]]:
+    """Each number of workers, this tree then (with ``--baseline``) the baseline's."""
+    scenarios = []
+    with contextlib.ExitStack() as stack:
+        trees: list[tuple[str, tuple[tuple[str, str], ...], bool]] = [("this tree", (), False)]
+        if options.baseline:
+            tree = stack.enter_context(source_tree(options.baseline))
+            trees.append((f"baseline {options.baseline}", (("PYTHONPATH", str(tree)),), True))
+        for workers in options.workers:
+            for name, env, is_baseline in trees:
+                scenario = starvation(
+                    options.bin, options.seconds, options.connections, workers, env
+                )
+                scenarios.append(scenario | {"tree": name, "baseline": is_baseline})
+                print(*_scenario_markdown(scenarios[-1]), sep="\n", flush=True)
+    return scenarios
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bin", type=Path, default=ROOT / "bench" / ".venv-service" / "bin")
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--connections", type=int, default=2000)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--baseline", help="a git ref: PetSage as of it, measured beside")
     parser.add_argument("--requests", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=5, help="of the metrics' cost; 0: skip it")
     options = parser.parse_args()
     RAW.mkdir(parents=True, exist_ok=True)
     # The probers and the load share the load core: core 0 is the server's alone.
@@ -311,11 +392,14 @@ def main() -> None:
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
     ).stdout.strip()
+    scenarios = _scenarios(options)
+    cost = metrics_cost(options.bin, options.requests, options.rounds) if options.rounds else None
     result = {
         "command": "make bench-starvation",
         "commit": commit,
-        "starvation": starvation(options.bin, options.seconds, options.connections),
-        "metrics_cost": metrics_cost(options.bin, options.requests, options.rounds),
+        "load_average": ", ".join(f"{v:.1f}" for v in os.getloadavg()),
+        "starvation": scenarios,
+        "metrics_cost": cost,
     }
     (RESULTS / "starvation.json").write_text(json.dumps(result, indent=2) + "\n")
     (RESULTS / "starvation.md").write_text(_markdown(result))
