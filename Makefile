@@ -128,6 +128,18 @@ bench-profile: $(BENCH_DEPS) ## where the time goes: app layer in process, py-sp
 	bench/install-load-tools.sh
 	$(PEER_VENV)/bin/python bench/profiling.py
 
+# The tree before issue 20's changes, measured beside the working tree (BASELINE=ref to change).
+BASELINE ?= e9d358e
+# The served request layer by layer (py-spy under wrk), beside BASELINE's: bench/results/layers.*
+.PHONY: bench-layers bench-startup
+bench-layers: $(BENCH_DEPS)
+	bench/install-load-tools.sh
+	$(PEER_VENV)/bin/python bench/layers.py --baseline $(BASELINE)
+
+# Start-up time and memory, import by import, against the peer: bench/results/startup.*
+bench-startup: $(BENCH_DEPS)
+	$(PEER_VENV)/bin/python bench/startup.py
+
 # Not part of `make test` (about 4 minutes): slowhttptest -H/-B/-X and a held-connection flood at
 # a 256-fd limit and at the default one, a fresh smoke-test probe every 0.2 s; bench/results/attack.*
 attack: $(SERVICE_VENV)/.installed
@@ -154,7 +166,7 @@ bench-datastores: $(VENV)/.test-deps services
 .PHONY: bench-starvation
 bench-starvation: $(SERVICE_VENV)/.installed
 	bench/install-load-tools.sh
-	$(SERVICE_VENV)/bin/python bench/starvation.py
+	$(SERVICE_VENV)/bin/python bench/starvation.py --baseline $(BASELINE)
 
 clean:
 	rm -rf $(VENV) $(SERVICE_VENV) $(PEER_VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

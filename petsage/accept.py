@@ -11,7 +11,8 @@ of them. With several worker processes sharing the socket each worker has its ow
 a worker that loses the race for a connection gets ``EAGAIN`` and waits for the next.
 
 Only the standard library and the loop's public API: ``add_reader``, ``remove_reader``,
-``connect_accepted_socket``.
+``connect_accepted_socket`` (a coroutine, stepped as a task would step it, see ``_step``; from
+Python 3.12 an eager task does the same).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from functools import partial
+from typing import Any
 
 BATCH = 128  # connections accepted per readiness event at most; the loop then serves the rest
 RETRY_SECONDS = 0.5  # after an error accept cannot wait out (no descriptor left), before retrying
@@ -40,7 +43,6 @@ class BatchAcceptor:
         self.loop = loop
         self.protocol_factory = protocol_factory
         self.listeners = [_duplicate(listener) for listener in listeners]
-        self.handoffs: set[asyncio.Task[object]] = set()
         self.closed = False
         for listener in self.listeners:
             loop.add_reader(listener.fileno(), self._accept_batch, listener)
@@ -69,16 +71,8 @@ class BatchAcceptor:
         if connection.family in (socket.AF_INET, socket.AF_INET6):
             # As the loop's own listener sets it: a response is not held back for more data.
             connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        task = self.loop.create_task(
-            self.loop.connect_accepted_socket(self.protocol_factory, sock=connection)
-        )
-        self.handoffs.add(task)
-        task.add_done_callback(lambda done: self._handed_off(done, connection))
-
-    def _handed_off(self, task: asyncio.Task[object], connection: socket.socket) -> None:
-        self.handoffs.discard(task)
-        if task.cancelled() or task.exception() is not None:
-            connection.close()  # the client left before the transport was made, or shutdown
+        starting = self.loop.connect_accepted_socket(self.protocol_factory, sock=connection)
+        _step(starting, connection)
 
     def close(self) -> None:
         """Stop accepting: the listen queue is left to the server's shutdown."""
@@ -86,6 +80,24 @@ class BatchAcceptor:
         for listener in self.listeners:
             self.loop.remove_reader(listener.fileno())
             listener.close()
+
+
+def _step(
+    starting: Coroutine[Any, Any, object], connection: socket.socket, _done: object = None
+) -> None:
+    """Run ``starting`` (``connect_accepted_socket``) on to its next wait, and on again once that
+    is over, as a task would, but from here rather than from the loop's next round of callbacks:
+    the transport exists, and its ``connection_made`` is scheduled, in the iteration that accepted
+    the connection (as for the loop's own listener), a whole iteration earlier than through a task,
+    and an iteration is as long as serving every busy connection once."""
+    try:
+        waiting = starting.send(None)
+    except StopIteration:
+        return  # the transport serves the connection
+    except (Exception, asyncio.CancelledError):
+        connection.close()  # the client left before the transport was made, or shutdown
+        return
+    waiting.add_done_callback(partial(_step, starting, connection))
 
 
 def _duplicate(listener: socket.socket) -> socket.socket:

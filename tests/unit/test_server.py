@@ -83,3 +83,15 @@ def test_on_tick_returns_true_once_should_exit_is_set() -> None:
     assert asyncio.run(server.on_tick(1)) is False
     server.should_exit = True
     assert asyncio.run(server.on_tick(1)) is True
+
+
+def test_startup_builds_each_protocol_as_the_batch_acceptor_does() -> None:
+    """uvicorn's listeners make each connection's protocol from ``http_protocol_class`` with the
+    server's ``server_state`` and the lifespan's state: ``DrainingServer._protocol`` does the same
+    for the connections ``petsage.accept`` takes, and keeps them in ``servers`` for shutdown."""
+    names = uvicorn.Server.startup.__code__.co_consts
+    create_protocol = next(c for c in names if getattr(c, "co_name", "") == "create_protocol")
+    assert {"http_protocol_class", "server_state", "lifespan", "state"} <= set(
+        create_protocol.co_names
+    )
+    assert "servers" in uvicorn.Server.shutdown.__code__.co_names
