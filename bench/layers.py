@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import json
 import os
 import statistics
 import subprocess
@@ -189,7 +188,7 @@ def measure(rounds: int, seconds: float, requests: int, baseline: str | None) ->
                 )
     result: dict[str, object] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "commit": _commit(),
+        "commit": servers.commit(),
         "load_average": os.getloadavg(),
         "rounds": rounds,
         "profile_seconds": seconds,
@@ -204,14 +203,6 @@ def measure(rounds: int, seconds: float, requests: int, baseline: str | None) ->
         },
     }
     return result
-
-
-def _commit() -> str:
-    head = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=servers.ROOT
-    ).stdout.strip()
-    dirty = subprocess.run(["git", "diff", "--quiet", "HEAD"], cwd=servers.ROOT).returncode
-    return head + ("+dirty" if dirty else "")
 
 
 def markdown(result: dict[str, object]) -> str:
@@ -255,11 +246,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=BENCH / "results")
     options = parser.parse_args()
     result = measure(options.rounds, options.seconds, options.requests, options.baseline)
-    options.out.mkdir(parents=True, exist_ok=True)
-    (options.out / "layers.json").write_text(json.dumps(result, indent=2) + "\n")
-    text = markdown(result)
-    (options.out / "layers.md").write_text(text)
-    print(text)
+    servers.write_results(options.out, "layers", result, markdown(result))
     return 0
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -33,14 +32,6 @@ MODES = {
 }
 READY_PATH = "/api/v1/health/ready"
 PETSAGE_BIN = servers.ROOT / "bench" / ".venv-service" / "bin" / "petsage"
-
-
-def _commit() -> str:
-    result = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=servers.ROOT
-    )
-    dirty = subprocess.run(["git", "diff", "--quiet", "HEAD"], cwd=servers.ROOT).returncode
-    return result.stdout.strip() + ("+dirty" if dirty else "")
 
 
 def _load(url: str, mode: dict[str, Any], raw_path: Path) -> dict[str, Any]:
@@ -67,7 +58,7 @@ def _sample(
 
 
 def measure(mode: dict[str, Any], out: Path, extra: dict[str, dict[str, str]]) -> dict[str, Any]:
-    commit = _commit()  # what is measured: the tree as the run starts
+    commit = servers.commit()  # what is measured: the tree as the run starts
     specs = servers.contenders(PETSAGE_BIN, Path(sys.executable), extra)
     raw_dir = out / "raw"
     raw_dir.mkdir(parents=True, exist_ok=True)

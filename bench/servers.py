@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import io
+import json
 import os
 import signal
 import socket
@@ -65,6 +66,23 @@ def contenders(
         ServerSpec("fastapi" + LOGGED, "FastAPI peer", fastapi),
         ServerSpec("raw" + LOGGED, "raw ASGI", raw),
     ]
+
+
+def commit() -> str:
+    """What is measured: HEAD's short hash, with ``+dirty`` when the tree differs from it."""
+    head = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+    ).stdout.strip()
+    dirty = subprocess.run(["git", "diff", "--quiet", "HEAD"], cwd=ROOT).returncode
+    return head + ("+dirty" if dirty else "")
+
+
+def write_results(out: Path, stem: str, result: dict[str, object], text: str) -> None:
+    """``result`` as ``out/stem.json`` and ``text`` as ``out/stem.md``; ``text`` printed too."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n")
+    (out / f"{stem}.md").write_text(text)
+    print(text)
 
 
 @contextlib.contextmanager

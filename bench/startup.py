@@ -201,12 +201,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--out", type=Path, default=BENCH / "results")
     options = parser.parse_args()
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=servers.ROOT
-    ).stdout.strip()
     result = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "commit": commit,
+        "commit": servers.commit(),
         "runs": options.runs,
         "served": start_to_first_200(options.runs),
         "petsage_steps": import_steps(SERVICE_PYTHON, PETSAGE_STEPS, options.runs),
@@ -214,11 +211,7 @@ def main() -> int:
         "import_times": import_times(SERVICE_PYTHON, "petsage.server", options.runs),
         "load_average": ", ".join(f"{v:.1f}" for v in os.getloadavg()),
     }
-    options.out.mkdir(parents=True, exist_ok=True)
-    (options.out / "startup.json").write_text(json.dumps(result, indent=2) + "\n")
-    text = markdown(result)
-    (options.out / "startup.md").write_text(text)
-    print(text)
+    servers.write_results(options.out, "startup", result, markdown(result))
     return 0
 
 

@@ -1,11 +1,14 @@
 """Probes under saturation, and what the metrics cost: `make bench-starvation`.
 
-1. Starvation. `petsage serve` with a management port, pinned to core 0, while wrk holds
-   2,000 keep-alive connections on the main port's smoke test (core 1). Meanwhile fresh-connection
-   probers, as a kubelet or a load balancer would, each on a schedule of its own and each probe on
-   a new connection: management-port liveness (target p99 <= 100 ms, 0 failures), the main port's
-   smoke test (target p99 <= 1 s) and, for comparison, the main port's liveness (where probes
-   went before the management listener). A failure is no 200 within the probe's timeout.
+1. Starvation. `petsage serve` pinned to core 0, with 1 worker (and a management port) and with 2
+   (where the settings refuse one), while wrk holds 2,000 keep-alive connections on the main
+   port's smoke test (core 1). Meanwhile fresh-connection probers, as a kubelet or a load balancer
+   would, each on a schedule of its own and each probe on a new connection: management-port
+   liveness (target p99 <= 100 ms, 0 failures), the main port's smoke test (target p99 <= 1 s,
+   0 failures) and the main port's liveness. A failure is no 200 within the probe's timeout. The
+   longest listen queue seen (``ss``, once a second) says whether connections wait unaccepted.
+   ``--baseline REF`` runs each scenario on PetSage as of REF too (``servers.source_tree``): the
+   keep-alive throughput and the probes before and after, in the same run.
 2. The metrics' CPU cost. The same server with PETSAGE_METRICS true and false, interleaved rounds:
    h2load sends a fixed number of smoke tests; the server's CPU time (utime + stime from
    /proc/PID/stat) over them, per request. Target: metrics cost at most 10 % more. On a shared
@@ -34,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from inprocess import measure
-from servers import ROOT, ServerSpec, free_port, source_tree, start
+from servers import ROOT, ServerSpec, commit, free_port, source_tree, start
 from wrk import LOAD_CORE, parse
 
 RESULTS = ROOT / "bench" / "results"
@@ -389,14 +392,11 @@ def main() -> None:
     RAW.mkdir(parents=True, exist_ok=True)
     # The probers and the load share the load core: core 0 is the server's alone.
     os.sched_setaffinity(0, {int(LOAD_CORE)})
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
-    ).stdout.strip()
     scenarios = _scenarios(options)
     cost = metrics_cost(options.bin, options.requests, options.rounds) if options.rounds else None
     result = {
         "command": "make bench-starvation",
-        "commit": commit,
+        "commit": commit(),
         "load_average": ", ".join(f"{v:.1f}" for v in os.getloadavg()),
         "starvation": scenarios,
         "metrics_cost": cost,
