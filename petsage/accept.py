@@ -5,7 +5,10 @@ serves every busy keep-alive connection: under 2,000 of them a new connection wa
 kernel's listen queue (``bench/results/starvation.md``). ``BatchAcceptor`` watches a non-blocking
 duplicate of each listening socket with ``loop.add_reader`` and, whenever one is readable, accepts
 up to ``BATCH`` connections at once (what the standard-library loop does) and hands each to the
-loop with ``loop.connect_accepted_socket`` and the server's own protocol factory. The server's own
+loop with ``loop.connect_accepted_socket`` and the server's own protocol factory. It takes no more
+than ``room()`` says: near the connection cap it leaves the queue to the loop's own listener, one
+connection an iteration, so that the HTTP layer's eviction (``petsage.protocol.capacity``) sees each
+evicted connection gone before the next one arrives. The server's own
 listener goes on accepting one per iteration beside it; the kernel gives each connection to one
 of them. With several worker processes sharing the socket each worker has its own acceptor, and
 a worker that loses the race for a connection gets ``EAGAIN`` and waits for the next.
@@ -32,23 +35,25 @@ logger = logging.getLogger("uvicorn.error")
 
 class BatchAcceptor:
     """Accepts on duplicates of ``listeners`` into ``loop``, each connection served by a protocol
-    from ``protocol_factory``, until ``close``."""
+    from ``protocol_factory``, at most ``room()`` at a time, until ``close``."""
 
     def __init__(
         self,
         loop: asyncio.AbstractEventLoop,
         listeners: Sequence[socket.socket],
         protocol_factory: Callable[[], asyncio.BaseProtocol],
+        room: Callable[[], int] = lambda: BATCH,
     ) -> None:
         self.loop = loop
         self.protocol_factory = protocol_factory
+        self.room = room
         self.listeners = [_duplicate(listener) for listener in listeners]
         self.closed = False
         for listener in self.listeners:
             loop.add_reader(listener.fileno(), self._accept_batch, listener)
 
     def _accept_batch(self, listener: socket.socket) -> None:
-        for _ in range(BATCH):
+        for _ in range(min(BATCH, self.room())):
             try:
                 connection, _address = listener.accept()
             except (BlockingIOError, InterruptedError, ConnectionAbortedError):

@@ -50,7 +50,7 @@ from connexion import AsyncApp
 from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess, multiprocess
 
-from petsage.accept import BatchAcceptor
+from petsage.accept import BATCH, BatchAcceptor
 from petsage.app import create_app, create_management_app
 from petsage.contract import monitoring_paths
 from petsage.health.config import HealthConfig, load_health_config
@@ -62,6 +62,7 @@ from petsage.health.typing import Registration
 from petsage.logs import log_config
 from petsage.management import ManagementListener
 from petsage.metrics import DRAINING, count_server_answer, multiprocess_directory, worker_exited
+from petsage.protocol.capacity import soft_cap
 from petsage.protocol.descriptors import (
     default_max_connections,
     open_file_limit,
@@ -172,8 +173,11 @@ class DrainingServer(uvicorn.Server):
         lifecycle: Lifecycle,
         drain_seconds: float,
         management: ManagementListener | None = None,
+        max_connections: int | None = None,
     ) -> None:
         super().__init__(config)
+        # Batch accept stops where the HTTP layer starts evicting (None: no cap).
+        self.batch_until = None if max_connections is None else soft_cap(max_connections)
         self.lifecycle = lifecycle
         self.drain_seconds = drain_seconds
         self.management = management
@@ -189,6 +193,7 @@ class DrainingServer(uvicorn.Server):
             asyncio.get_running_loop(),
             [listener for server in self.servers for listener in server.sockets],
             self._protocol,
+            self._room,
         )
         # What start-up built (the contract, its validators, the handlers) lives as long as the
         # process: frozen, a full collection no longer walks it.
@@ -199,6 +204,11 @@ class DrainingServer(uvicorn.Server):
         if self.management is not None and not self.management.start():
             logger.error("The management listener did not start; stopping.")
             self.should_exit = True
+
+    def _room(self) -> int:
+        if self.batch_until is None:
+            return BATCH
+        return self.batch_until - len(self.server_state.connections)
 
     def _protocol(self) -> asyncio.Protocol:
         # As uvicorn's ``startup`` builds the protocol of each connection its listeners accept.
@@ -281,7 +291,13 @@ def draining_server(
                 management=True,
             )
         )
-    return DrainingServer(config, lifecycle, settings.drain_seconds, management)
+    return DrainingServer(
+        config,
+        lifecycle,
+        settings.drain_seconds,
+        management,
+        max_connections=http_limits(settings).max_connections,
+    )
 
 
 class DrainingWorker(multiprocess.Process):
