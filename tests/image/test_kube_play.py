@@ -27,6 +27,7 @@ from tests.image.conftest import (
     process_status,
     wait_until_answering,
 )
+from tests.live.exposure import anonymous_answers, leaks
 
 pytestmark = pytest.mark.image
 
@@ -141,3 +142,23 @@ def test_pod_runs_with_the_manifests_security_context(played: Played) -> None:
 def test_pod_is_held_to_the_manifests_limits(played: Played) -> None:
     """The pod's cgroup enforces the container's memory and CPU limits."""
     assert cgroup_limits(played.container) == manifest_limits()
+
+
+def test_anonymous_callers_of_the_pods_http_port_learn_nothing_the_management_port_tells(
+    played: Played,
+) -> None:
+    """As deployed: on the `http` port (the Service's) no public answer holds a check's name, an
+    observed value or a process metric, and /metrics is 404; the `management` port, which the
+    probes and Prometheus ask, has the full readiness document and the metrics."""
+    answers = anonymous_answers(f"http://127.0.0.1:{played.host_ports['http']}")
+    assert leaks(answers, ()) == []
+    assert answers["/metrics"][0] == 404
+    management = played.host_ports["management"]
+    ready = get(management, "/api/v1/health/ready")
+    assert (ready.status, sorted(ready.json()["checks"])) == (
+        200,
+        ["event-loop:lag", "memory:rss", "shutdown"],
+    )
+    metrics = get(management, "/metrics")
+    assert metrics.status == 200
+    assert b"petsage_health_check_status" in metrics.body
