@@ -56,12 +56,21 @@ def last_release(repo: Path) -> str:
     if tag.strip():
         return tag.strip()
     name, commit = recorded_release(repo)
-    if _git(repo, "cat-file", "-t", commit, check=False).strip() != "commit":
+    if not _has_commit(repo, commit) and _git(repo, "rev-parse", "--is-shallow-repository") == (
+        "true\n"
+    ):
+        # A shallow checkout (depth 1) lacks the release: ask its origin for the history once.
+        _git(repo, "fetch", "--quiet", "--unshallow", check=False)
+    if not _has_commit(repo, commit):
         raise NoBaseError(
             f"no v* tag is reachable from HEAD and {LAST_RELEASE} names commit {commit} ({name}),"
             " which this clone does not have: fetch the tags or the full history"
         )
     return commit
+
+
+def _has_commit(repo: Path, commit: str) -> bool:
+    return _git(repo, "cat-file", "-t", commit, check=False).strip() == "commit"
 
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
