@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from petsage.middleware.access_log import ACCESS_LOGGER, FIELDS
+from petsage.protocol.limits import PARSER_ERROR_LINE
 from petsage.settings import Settings
 
 # Connexion logs every 4xx problem it answers (``BadRequestProblem(...)``) at WARNING from here.
@@ -26,6 +27,14 @@ class ClientProblemsAtDebug(logging.Filter):
             return True
         record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
         return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+
+
+class WithoutParserErrorLine(logging.Filter):
+    """Drops uvicorn's ``Invalid HTTP request received.``: the HTTP layer logs its own line, with
+    the status it answered, for each request it refuses."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.msg != PARSER_ERROR_LINE
 
 
 class JsonFormatter(logging.Formatter):
@@ -50,7 +59,8 @@ def log_config(settings: Settings) -> dict[str, Any]:
     """A ``logging.config.dictConfig`` configuration: the root logger (so Connexion's, asyncio's
     and PetSage's) and uvicorn's through the same handler and format; uvicorn's access logger
     unused, since ``petsage.access`` writes one line per response itself; Connexion's warning for
-    each client error at DEBUG (``ClientProblemsAtDebug``)."""
+    each client error at DEBUG (``ClientProblemsAtDebug``); uvicorn's line for a request its
+    parser refuses dropped (``WithoutParserErrorLine``)."""
     if settings.log_format == "json":
         formatter: dict[str, Any] = {"()": JsonFormatter}
     else:
@@ -64,12 +74,16 @@ def log_config(settings: Settings) -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"default": formatter},
-        "filters": {"client_problems": {"()": ClientProblemsAtDebug}},
+        "filters": {
+            "client_problems": {"()": ClientProblemsAtDebug},
+            "no_parser_error_line": {"()": WithoutParserErrorLine},
+        },
         "handlers": {"default": stream("ext://sys.stderr"), "access": stream("ext://sys.stdout")},
         "root": {"handlers": ["default"], "level": level},
         "loggers": {
             # uvicorn's own, as uvicorn configures them, but to the shared handler.
             "uvicorn": {"handlers": ["default"], "level": level, "propagate": False},
+            "uvicorn.error": {"filters": ["no_parser_error_line"]},
             "uvicorn.access": {"handlers": [], "propagate": False},
             ACCESS_LOGGER: {"handlers": ["access"], "level": level, "propagate": False},
             CONNEXION_PROBLEMS: {"filters": ["client_problems"]},

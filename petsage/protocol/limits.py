@@ -7,8 +7,9 @@ own 400 for bytes that are not HTTP/1.x is answered the same way instead of text
 held to a size and a deadline, a response to a deadline for the client to read it (and each
 socket's kernel send buffer to a size), and the process to a number of connections
 (``capacity``). Each answer it writes itself is logged once (uvicorn's own warning for a parser
-error is dropped) and counted through ``Listener.answered``; one given while the app holds the
-request is left to the app's access log and metrics (``petsage.wire.status_sent``).
+error is dropped by ``petsage.logs``) and counted through ``Listener.answered``; one given while
+the app holds the request is left to the app's access log and metrics
+(``petsage.wire.status_sent``).
 
 uvicorn's ``timeout_keep_alive`` runs only from a response to the first byte of the next request:
 nothing bounds a connection before its first request, or while its headers drip in (slowloris),
@@ -61,7 +62,8 @@ from petsage.wire import NOSNIFF, PROBLEM_JSON, carries_body, mark_answered_by_s
 
 _NOT_HTTP = "The request is not valid HTTP/1.1."
 _FULL = "The server has too many open connections; retry shortly."
-# What uvicorn logs before it calls send_400_response: the protocol logs its own line instead.
+# What uvicorn logs before it calls send_400_response: the protocol logs its own line instead, and
+# the logging configuration (``petsage.logs``) drops uvicorn's.
 PARSER_ERROR_LINE = "Invalid HTTP request received."
 # After a problem is written, the write side is shut and what the client still sends is read and
 # dropped for up to this long before the close: closing with unread bytes would send a reset,
@@ -115,14 +117,6 @@ class _RejectedError(Exception):
         self.detail = detail
 
 
-class _WithoutParserErrorLine(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.msg != PARSER_ERROR_LINE
-
-
-_WITHOUT_PARSER_ERROR_LINE = _WithoutParserErrorLine()
-
-
 def problem_bytes(status: int, detail: str, extra_headers: list[tuple[bytes, bytes]]) -> bytes:
     """A complete problem+json response that closes the connection; the status line's reason
     phrase is the body's title."""
@@ -150,7 +144,6 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().__init__(*args, **kwargs)
         self.limits = limits
         self.listener = listener
-        self.logger.addFilter(_WITHOUT_PARSER_ERROR_LINE)  # once: a filter is added only once
         self._rejection: _RejectedError | None = None
         self._header_deadline: asyncio.TimerHandle | None = None
         self._body_deadline: asyncio.TimerHandle | None = None

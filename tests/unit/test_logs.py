@@ -12,6 +12,7 @@ import pytest
 
 from petsage.logs import JsonFormatter, log_config
 from petsage.middleware.access_log import ACCESS_LOGGER, LINE
+from petsage.protocol.limits import PARSER_ERROR_LINE
 from petsage.settings import Settings
 
 
@@ -94,3 +95,20 @@ def test_uvicorn_access_log_is_off() -> None:
     PetSage's has."""
     assert _handlers("uvicorn.access") == []
     assert len(_handlers(ACCESS_LOGGER)) == 1
+
+
+@pytest.mark.parametrize("configured", [Settings()], indirect=True)
+@pytest.mark.usefixtures("configured")
+def test_uvicorns_parser_error_line_is_dropped_and_its_other_lines_kept() -> None:
+    """The HTTP layer logs its own line for a request it refuses; uvicorn's `Invalid HTTP request
+    received.` is left out, its other lines are not."""
+    logger = logging.getLogger("uvicorn.error")
+
+    def kept(message: str) -> bool:
+        record = logger.makeRecord(logger.name, logging.WARNING, __file__, 1, message, (), None)
+        return logger.filter(record)
+
+    assert not kept(PARSER_ERROR_LINE)
+    assert kept(
+        "Rejected request from ('127.0.0.1', 5): 431 The request header section is too large."
+    )
