@@ -23,6 +23,8 @@ from typing import Any
 
 import yaml
 
+from petsage.contract import operations
+
 ROOT = Path(__file__).resolve().parents[1]
 OPTIC = ROOT / "node_modules" / ".bin" / "optic"
 CONTRACT = "openapi"
@@ -73,9 +75,6 @@ def _has_commit(repo: Path, commit: str) -> bool:
     return _git(repo, "cat-file", "-t", commit, check=False).strip() == "commit"
 
 
-METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-
-
 def anonymous(path: Path) -> dict[str, bool]:
     """``METHOD /path`` of every operation of the document at ``path``: whether a client may call
     it without credentials (no security requirement, or an empty alternative, ``{}``)."""
@@ -83,10 +82,9 @@ def anonymous(path: Path) -> dict[str, bool]:
     default = document.get("security", [])
     found = {}
     for template, item in document.get("paths", {}).items():
-        for method, operation in item.items():
-            if method in METHODS:
-                security = operation.get("security", default)
-                found[f"{method.upper()} {template}"] = not security or {} in security
+        for method, operation in operations(item):
+            security = operation.get("security", default)
+            found[f"{method.upper()} {template}"] = not security or {} in security
     return found
 
 

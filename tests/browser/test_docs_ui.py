@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
+from petsage.contract import operations
 from petsage.testing import LiveServer, running_server
 from tests.conftest import load_spec
 
@@ -67,12 +68,10 @@ def docs(server: LiveServer) -> Iterator[DocsUI]:
 
 def _declared_operations() -> set[tuple[str, str, str]]:
     """(method, path, operationId) of every operation in the contract."""
-    methods = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
     return {
         (method.upper(), path, operation["operationId"])
         for path, item in load_spec()["paths"].items()
-        for method, operation in item.items()
-        if method in methods
+        for method, operation in operations(item)
     }
 
 
