@@ -58,6 +58,7 @@ from petsage.protocol.rules import (
     header_section_bytes,
     host_problem,
 )
+from petsage.protocol.turns import Turns
 from petsage.wire import NOSNIFF, PROBLEM_JSON, carries_body, mark_answered_by_server, reason
 
 _NOT_HTTP = "The request is not valid HTTP/1.1."
@@ -96,13 +97,15 @@ class HttpLimits:
 @dataclass
 class Listener:
     """What the connections of one listening socket share: the clients that stopped reading
-    (their send buffers' budget), the connection cap's warning, and ``answered(method, status)``,
+    (their send buffers' budget), the connection cap's warning, the requests' turns in each
+    iteration of the loop (``petsage.protocol.turns``), and ``answered(method, status)``,
     called for each answer the HTTP layer writes itself to a request the app never held
     (``method``: "" when none was parsed). The composition root builds one per listener; a worker
     process gets its own copy."""
 
     answered: Callable[[str, int], None] | None = None
     slow_readers: SlowReaders = field(default_factory=SlowReaders)
+    turns: Turns = field(default_factory=Turns)
     cap_warning: CapWarning = field(
         default_factory=lambda: CapWarning(logging.getLogger("uvicorn.error"))
     )
@@ -163,6 +166,12 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._linger: asyncio.TimerHandle | None = None
         self._lingered = 0  # bytes dropped since the problem was written
         self._method_parsed = False  # this request's line is parsed up to its target
+        # Before a request: its first bytes start it in this iteration of the loop, or, on a
+        # kept-alive connection, may have to wait their turn (``petsage.protocol.turns``) in
+        # ``_waiting_turn``.
+        self._between_requests = True
+        self._kept_alive = False
+        self._waiting_turn: bytes | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -178,6 +187,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         if self._linger is not None:
             self._linger.cancel()
+        self._waiting_turn = None
         self._disarm_header_deadline()
         self._disarm_body_deadline()
         self._disarm_send_deadline()
@@ -201,6 +211,21 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             return
         if self._deferred_problem is not None or self.transport.is_closing():
             return  # the request stream is already known to be bad: nothing more is parsed
+        if self._waiting_turn is not None:
+            self._waiting_turn += data  # pipelined: it waits too, and nothing more is read
+            self.flow.pause_reading()
+            return
+        if self._between_requests:
+            turns = self.listener.turns
+            if not self._kept_alive:
+                turns.start(self.loop)  # a connection's first request never waits
+            elif not turns.may_start(self.loop):
+                self._wait_turn(data)
+                return
+            self._between_requests = False
+        self._parse(data)
+
+    def _parse(self, data: bytes) -> None:
         self._began_in_read = False
         super().data_received(data)
         if not self._in_header_section or self.transport.is_closing():
@@ -210,6 +235,31 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         )
         if self._section_bytes > self.limits.max_header_bytes:
             self._send_problem(431, "The request header section is too large.")
+
+    def _wait_turn(self, data: bytes) -> None:
+        self._waiting_turn = data
+        # Neither the keep-alive timeout nor the header deadline runs while it waits: it is the
+        # server's turn, not the client's.
+        self._unset_keepalive_if_required()
+        self._disarm_header_deadline()
+        self.listener.turns.wait(self._take_turn)
+
+    def _take_turn(self) -> bool:
+        """Start the request that waits its turn; False when there is none any more."""
+        data, self._waiting_turn = self._waiting_turn, None
+        if data is None or self.transport.is_closing():
+            return False
+        self._between_requests = False
+        self.flow.resume_reading()
+        self._arm_header_deadline()
+        self._parse(data)
+        return True
+
+    def shutdown(self) -> None:
+        # A request that waits its turn is answered (with ``Connection: close``), as one that
+        # started is: its client sent it before the server began to stop.
+        self._take_turn()
+        super().shutdown()
 
     def send_400_response(self, msg: str) -> None:
         # uvicorn calls this for any parser error, ours (raised from a callback) included.
@@ -298,6 +348,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         elif self.timeout_keep_alive_task is not None:
             # uvicorn armed its keep-alive timer: the connection now waits for a next request.
             self._arm_header_deadline()
+            self._between_requests = self._kept_alive = True
 
     @property
     def _too_large(self) -> str:
@@ -388,7 +439,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def waiting_since(self) -> float | None:
         """When it began waiting for a request; None while one is in flight, or once closing."""
-        if self.transport.is_closing() or self.pipeline:
+        if self.transport.is_closing() or self.pipeline or self._waiting_turn is not None:
             return None
         if self.cycle is not None and not self.cycle.response_complete:
             return None

@@ -36,7 +36,7 @@ class Exchange:
         return [response.status for response in self.responses]
 
 
-def _parse(buffer: bytes) -> tuple[RawResponse | None, bytes]:
+def parse_response(buffer: bytes) -> tuple[RawResponse | None, bytes]:
     """The first complete response in ``buffer`` (``Content-Length``-framed), and the rest."""
     head, sep, rest = buffer.partition(b"\r\n\r\n")
     if not sep:
@@ -77,10 +77,10 @@ def exchange(
                 break
             result.raw += chunk
             buffer += chunk
-            response, buffer = _parse(buffer)
+            response, buffer = parse_response(buffer)
             while response is not None:
                 result.responses.append(response)
-                response, buffer = _parse(buffer)
+                response, buffer = parse_response(buffer)
     return result
 
 

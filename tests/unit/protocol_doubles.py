@@ -99,6 +99,9 @@ class MockLoop:
         self.timers.append(timer)
         return timer
 
+    def call_soon(self, callback: Callable[..., object], *args: Any) -> asyncio.Handle:
+        return asyncio.get_running_loop().call_soon(callback, *args)
+
     def create_task(
         self, coroutine: Coroutine[Any, Any, None], context: contextvars.Context | None = None
     ) -> asyncio.Task[None]:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from petsage.logs import WithoutParserErrorLine
 from petsage.protocol.limits import (
     LINGER_BYTES,
     LINGER_SECONDS,
@@ -111,15 +112,18 @@ class _Kept(logging.Handler):
 
 @pytest.fixture
 def log() -> Iterator[list[logging.LogRecord]]:
-    """What the protocol logs on ``uvicorn.error``, after the logger's own filters."""
+    """What the protocol logs on ``uvicorn.error``, after the filter ``petsage.logs`` configures
+    there (whether or not an earlier test applied the logging configuration)."""
     records: list[logging.LogRecord] = []
-    handler = _Kept(records)
+    handler, configured = _Kept(records), WithoutParserErrorLine()
     logger = logging.getLogger("uvicorn.error")
     level = logger.level
     logger.addHandler(handler)
+    logger.addFilter(configured)
     logger.setLevel(logging.INFO)
     yield records
     logger.removeHandler(handler)
+    logger.removeFilter(configured)
     logger.setLevel(level)
 
 
