@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 # uri-host [ ":" port ]: an IP literal in brackets, or a reg-name (which covers IPv4 addresses).
 _HOST = re.compile(rb"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::[0-9]*)?")
@@ -21,6 +22,7 @@ _NAME_ENTRY = re.compile(rf"(?:\*\.)?{_LABEL}(?:\.{_LABEL})*\.?")
 ANY_HOST = "*"
 
 
+@lru_cache(maxsize=256)  # a client sends the same value with each request
 def host_name(value: bytes) -> str | None:
     """The lower-cased host of a ``Host`` field value without its port; None if it is not one."""
     match = _HOST.fullmatch(value)

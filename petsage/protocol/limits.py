@@ -51,6 +51,7 @@ from uvicorn._types import ASGI3Application
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from petsage.protocol.capacity import CapWarning, SlowReaders, evict_longest_waiting, soft_cap
+from petsage.protocol.deadlines import Deadline
 from petsage.protocol.rules import (
     declared_length,
     framing_problem,
@@ -148,9 +149,9 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self.limits = limits
         self.listener = listener
         self._rejection: _RejectedError | None = None
-        self._header_deadline: asyncio.TimerHandle | None = None
-        self._body_deadline: asyncio.TimerHandle | None = None
-        self._send_deadline: asyncio.TimerHandle | None = None
+        self._header_deadline = Deadline(self.loop, limits.header_timeout, self._header_passed)
+        self._body_deadline = Deadline(self.loop, limits.body_timeout, self._body_passed)
+        self._send_deadline = Deadline(self.loop, limits.send_timeout, self._send_passed)
         self._in_header_section = True
         self._header_bytes = 0
         self._header_count = 0
@@ -182,15 +183,15 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size)
         self._waiting_since = self.loop.time()
         if self._make_room():
-            self._arm_header_deadline()
+            self._header_deadline.arm()
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self._linger is not None:
             self._linger.cancel()
         self._waiting_turn = None
-        self._disarm_header_deadline()
-        self._disarm_body_deadline()
-        self._disarm_send_deadline()
+        self._header_deadline.close()
+        self._body_deadline.close()
+        self._send_deadline.close()
         self.listener.slow_readers.resumed(self)
         # uvicorn marks only the last request parsed: with pipelining, the one being answered
         # would go on writing to the closed transport (and log a RuntimeError's traceback).
@@ -241,7 +242,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         # Neither the keep-alive timeout nor the header deadline runs while it waits: it is the
         # server's turn, not the client's.
         self._unset_keepalive_if_required()
-        self._disarm_header_deadline()
+        self._header_deadline.disarm()
         self.listener.turns.wait(self._take_turn)
 
     def _take_turn(self) -> bool:
@@ -251,7 +252,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             return False
         self._between_requests = False
         self.flow.resume_reading()
-        self._arm_header_deadline()
+        self._header_deadline.arm()
         self._parse(data)
         return True
 
@@ -293,8 +294,9 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._in_header_section = False
-        self._disarm_header_deadline()
-        if self.parser.get_http_version() not in ("1.0", "1.1"):
+        self._header_deadline.disarm()
+        version = self.parser.get_http_version()
+        if version not in ("1.0", "1.1"):
             self._reject(400, "Only HTTP/1.0 and HTTP/1.1 are served on this port.")
         if has_bad_percent(self.url):
             self._reject(400, "The request target has an invalid percent-encoding.")
@@ -302,7 +304,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         problem = host_problem(
             self.headers,
             self.url,
-            self.parser.get_http_version(),
+            version,
             limits.allowed_hosts,
             limits.monitoring_paths,
         ) or framing_problem(self.headers)
@@ -313,9 +315,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self._reject(413, self._too_large)
         super().on_headers_complete()
         if carries_body(self.headers):
-            self._body_deadline = self.loop.call_later(
-                self.limits.body_timeout, self._body_deadline_passed
-            )
+            self._body_deadline.arm()
 
     def on_body(self, body: bytes) -> None:
         self._body_bytes += len(body)
@@ -324,7 +324,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().on_body(body)
 
     def on_message_complete(self) -> None:
-        self._disarm_body_deadline()
+        self._body_deadline.disarm()
         super().on_message_complete()
         self._arm_send_deadline()
 
@@ -333,7 +333,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._waiting_since = self.loop.time()
         if not self.flow.write_paused:
             # Handed over whole: the next request in flight (pipelined) gets its own deadline.
-            self._disarm_send_deadline()
+            self._send_deadline.disarm()
             if self._request_in_flight():
                 self._arm_send_deadline()
         if self.transport.is_closing():
@@ -347,7 +347,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self._write_problem_and_close(self._deferred_problem)
         elif self.timeout_keep_alive_task is not None:
             # uvicorn armed its keep-alive timer: the connection now waits for a next request.
-            self._arm_header_deadline()
+            self._header_deadline.arm()
             self._between_requests = self._kept_alive = True
 
     @property
@@ -449,8 +449,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self.transport.close()
 
     # Deadlines.
-    def _body_deadline_passed(self) -> None:
-        self._body_deadline = None
+    def _body_passed(self) -> None:
         if self.transport.is_closing():
             return
         if self.cycle is not None and self.cycle.response_started:
@@ -459,19 +458,12 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             detail = f"The request body did not arrive within {self.limits.body_timeout:g} s."
             self._send_problem(408, detail)
 
-    def _disarm_body_deadline(self) -> None:
-        if self._body_deadline is not None:
-            self._body_deadline.cancel()
-            self._body_deadline = None
-
     # A response must be handed over whole (written, the write buffer drained to the kernel)
     # within send_timeout of its request; a client that reads slowly or not at all keeps the
     # write buffer full (paused) and loses the connection then, or sooner past the budget.
     def _arm_send_deadline(self) -> None:
-        if self._send_deadline is None:
-            self._send_deadline = self.loop.call_later(
-                self.limits.send_timeout, self._send_deadline_passed
-            )
+        if not self._send_deadline.armed:
+            self._send_deadline.arm()
 
     def _request_in_flight(self) -> bool:
         return self.cycle is not None and not self.cycle.response_complete
@@ -485,10 +477,9 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().resume_writing()
         self.listener.slow_readers.resumed(self)
         if not self._request_in_flight():
-            self._disarm_send_deadline()
+            self._send_deadline.disarm()
 
-    def _send_deadline_passed(self) -> None:
-        self._send_deadline = None
+    def _send_passed(self) -> None:
         self.logger.debug("Dropped %s: it did not read its response in time", self.client)
         self.drop()
 
@@ -498,24 +489,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def drop(self) -> None:
         self.transport.abort()  # close() would wait for the unread bytes to be flushed
 
-    def _disarm_send_deadline(self) -> None:
-        if self._send_deadline is not None:
-            self._send_deadline.cancel()
-            self._send_deadline = None
-
-    def _arm_header_deadline(self) -> None:
-        self._disarm_header_deadline()
-        self._header_deadline = self.loop.call_later(
-            self.limits.header_timeout, self._header_deadline_passed
-        )
-
-    def _disarm_header_deadline(self) -> None:
-        if self._header_deadline is not None:
-            self._header_deadline.cancel()
-            self._header_deadline = None
-
-    def _header_deadline_passed(self) -> None:
+    def _header_passed(self) -> None:
         # Idle, or dripping its headers (slowloris): the slot is worth more to someone else.
-        self._header_deadline = None
         if not self.transport.is_closing():
             self.transport.close()

@@ -31,7 +31,7 @@ def header_section_bytes(data: bytes, so_far: int, *, began_in_read: bool) -> in
 
 def has_bad_percent(target: bytes) -> bool:
     """Whether the request-target has a ``%`` not followed by two hex digits."""
-    return _BAD_PERCENT.search(target) is not None
+    return b"%" in target and _BAD_PERCENT.search(target) is not None
 
 
 def target_authority(target: bytes) -> bytes | None:
