@@ -47,6 +47,10 @@ RULES: list[tuple[str, tuple[str, ...]]] = [
     ("access log (petsage/middleware/access_log.py)", ("petsage/middleware/access_log",)),
     ("response hygiene (petsage/middleware/hygiene.py)", ("petsage/middleware/hygiene",)),
     ("PetSage's outer layers (edge, or the seven before it)", ("petsage/middleware/",)),
+    (
+        "writing responses (petsage/protocol/coalescing.py: the send system call, one a response)",
+        ("petsage/protocol/coalescing",),
+    ),
     ("HTTP protocol subclass (petsage/protocol/)", ("petsage/protocol/",)),
     ("the handler (petsage/api, petsage/services)", ("petsage/api/", "petsage/services/")),
     (

@@ -51,6 +51,7 @@ from uvicorn._types import ASGI3Application
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from petsage.protocol.capacity import CapWarning, SlowReaders, evict_longest_waiting, soft_cap
+from petsage.protocol.coalescing import CoalescingTransport
 from petsage.protocol.deadlines import Deadline
 from petsage.protocol.rules import (
     declared_length,
@@ -175,7 +176,9 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._waiting_turn: bytes | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+        super().connection_made(
+            cast("asyncio.Transport", CoalescingTransport(transport, self.loop))
+        )
         if self.limits.socket_send_buffer_bytes:
             # Left to itself Linux grows it to 4 MiB: a thousand stopped readers, 4 GB of kernel
             # memory, filled as fast as the server can write (all CPU, probes late).
