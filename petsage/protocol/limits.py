@@ -28,7 +28,10 @@ logging ``PARSER_ERROR_LINE`` as a warning on ``self.logger``; the attributes it
 ``response_complete``, ``disconnected``, ``message_event``, ``scope``),
 ``timeout_keep_alive_task`` (set once a keep-alive response is done),
 ``server_state.default_headers`` and ``server_state.connections``, ``loop``, ``logger``,
-``client``. ``tests/unit/test_protocol_seams.py`` reads those names from
+``client``; and that every write, the cycles' included, goes through the transport
+``connection_made`` is given (``petsage.protocol.coalescing`` stands in for it), and
+``_unset_keepalive_if_required`` (a request waiting its turn stops the keep-alive timer).
+``tests/unit/test_protocol_seams.py`` reads those names from
 this module's source and fails when a stock protocol lacks one or an override's signature
 differs; ``tests/unit/test_protocol.py`` drives the protocol in process (a mock transport and
 loop), and ``tests/live/test_malformed_input.py``, ``tests/live/test_slow_clients.py``,
