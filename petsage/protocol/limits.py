@@ -19,10 +19,10 @@ Relies on (uvicorn ``~=0.54.0``, httptools): ``HttpToolsProtocol``'s connection 
 callbacks, overridden with their signatures (``connection_made``, ``connection_lost``,
 ``data_received``, ``on_message_begin``, ``on_url``, ``on_header``, ``on_headers_complete``,
 ``on_body``, ``on_message_complete``, ``on_response_complete``, ``pause_writing``,
-``resume_writing``, ``_start_asgi_task``) and ``send_400_response(msg)``, through which
-``data_received`` answers every parser error, an exception raised from a callback included, after
-logging ``PARSER_ERROR_LINE`` as a warning on ``self.logger``; the attributes it reads: ``parser``
-(``get_http_version``, ``get_method``), ``url``, ``headers``, ``transport``, ``flow``
+``resume_writing``, ``_start_asgi_task``, ``shutdown``) and ``send_400_response(msg)``, through
+which ``data_received`` answers every parser error, an exception raised from a callback included,
+after logging ``PARSER_ERROR_LINE`` as a warning on ``self.logger``; the attributes it reads:
+``parser`` (``get_http_version``, ``get_method``), ``url``, ``headers``, ``transport``, ``flow``
 (``pause_reading``), ``pipeline`` (a deque of ``(cycle, app)``, the next one on its right),
 ``cycle`` (a ``RequestResponseCycle``: ``more_body``, ``response_started``,
 ``response_complete``, ``disconnected``, ``message_event``, ``scope``),
