@@ -51,7 +51,9 @@ def direct_call(
     test of the request's scope; ``None`` when that depends on more than this module checks.
 
     A handler that accepts no argument is never passed one. One whose arguments are all named
-    after the operation's optional query parameters gets none from a ``bare`` request.
+    after the operation's optional query parameters gets none from a bare request (``_bare_for``),
+    credentials or none: the security layer's ``user`` and ``token_info`` reach only a handler
+    argument of that name.
     """
     arguments, has_kwargs = inspect_function_arguments(handler)
     if has_kwargs or not only_optional_query(operation):
@@ -59,19 +61,26 @@ def direct_call(
     if not arguments:
         return _always
     names = {parameter["name"] for parameter in operation.parameters}
-    return bare if set(arguments) <= names else None
+    return _bare_for(frozenset(arguments)) if set(arguments) <= names else None
 
 
 def _always(_scope: Scope) -> bool:
     return True
 
 
-def bare(scope: Scope) -> bool:
-    """No query string, no content type (so no form fields or files) and nothing the security
-    layer left in Connexion's context (``ContextMiddleware`` reads the same key)."""
-    if scope["query_string"]:
-        return False
-    for name, _ in scope["headers"]:
-        if name == b"content-type":
+def _bare_for(arguments: frozenset[str]) -> Callable[[Scope], bool]:
+    """The test of a bare request for a handler taking ``arguments``: no query string, no content
+    type (so no form fields or files), and nothing in Connexion's context (what the security layer
+    leaves there; ``ContextMiddleware`` reads the same key) that the parameter decorator would
+    pass it, that is nothing named as one of its arguments."""
+
+    def bare(scope: Scope) -> bool:
+        if scope["query_string"]:
             return False
-    return not scope.get("extensions", {}).get("connexion_context")
+        for name, _ in scope["headers"]:
+            if name == b"content-type":
+                return False
+        context = scope.get("extensions", {}).get("connexion_context")
+        return not context or arguments.isdisjoint(context)
+
+    return bare

@@ -116,6 +116,11 @@ SPEC: dict[str, Any] = {
         # As /health/ready: only an optional, repeatable query parameter, so a bare probe skips
         # the parameter decorator and the validator (petsage.request_path.no_arguments).
         "/ready": {"get": _operation("ready", parameters=[EXCLUDE])},
+        # The same with optional credentials, as the health operations take the health token:
+        # the security layer's context (``user``, ``token_info``) names no argument of ``ready``.
+        "/ready-secured": {
+            "get": _operation("ready", parameters=[EXCLUDE], security=[{"key": []}, {}])
+        },
         # The same, with credentials: the security layer puts ``user`` in Connexion's context,
         # which the parameter decorator passes to a handler argument of that name.
         "/whoami": {
@@ -196,6 +201,10 @@ REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
     ("GET", "/ready?exclude=", {}),
     ("GET", "/ready?other=1", {}),
     ("HEAD", "/ready", {}),
+    ("GET", "/ready-secured", {}),
+    ("GET", "/ready-secured", {"headers": {"X-Key": "k"}}),
+    ("GET", "/ready-secured", {"headers": {"X-Key": "wrong"}}),
+    ("GET", "/ready-secured?exclude=a", {"headers": {"X-Key": "k"}}),
     ("GET", "/whoami", {"headers": {"X-Key": "k"}}),
     ("GET", "/whoami", {}),
     ("GET", "/nope", {}),
@@ -349,6 +358,9 @@ def test_a_bare_probe_skips_argument_handling_and_validation(
     assert warm_lean_client.get("/ready").status_code == 200
     assert (validated, prepared) == ([], [])
     assert warm_lean_client.get("/ready?exclude=a").status_code == 200
+    assert (validated, prepared) == ([1], [1])
+    for headers in ({}, {"X-Key": "k"}):  # credentials or none, as the health operations take
+        assert warm_lean_client.get("/ready-secured", headers=headers).status_code == 200
     assert (validated, prepared) == ([1], [1])
 
 
