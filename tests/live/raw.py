@@ -36,7 +36,7 @@ class Exchange:
         return [response.status for response in self.responses]
 
 
-def parse_response(buffer: bytes) -> tuple[RawResponse | None, bytes]:
+def _parse(buffer: bytes) -> tuple[RawResponse | None, bytes]:
     """The first complete response in ``buffer`` (``Content-Length``-framed), and the rest."""
     head, sep, rest = buffer.partition(b"\r\n\r\n")
     if not sep:
@@ -50,6 +50,16 @@ def parse_response(buffer: bytes) -> tuple[RawResponse | None, bytes]:
     if len(rest) < length:
         return None, buffer
     return RawResponse(int(status_line.split()[1]), headers, rest[:length]), rest[length:]
+
+
+def parse_responses(buffer: bytes) -> tuple[list[RawResponse], bytes]:
+    """Every complete response at the start of ``buffer``, and what is left of it."""
+    responses = []
+    response, buffer = _parse(buffer)
+    while response is not None:
+        responses.append(response)
+        response, buffer = _parse(buffer)
+    return responses, buffer
 
 
 def exchange(
@@ -76,11 +86,8 @@ def exchange(
                 result.closed = True
                 break
             result.raw += chunk
-            buffer += chunk
-            response, buffer = parse_response(buffer)
-            while response is not None:
-                result.responses.append(response)
-                response, buffer = parse_response(buffer)
+            parsed, buffer = parse_responses(buffer + chunk)
+            result.responses += parsed
     return result
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from petsage.protocol.turns import PER_ROUND
 from petsage.testing import LiveServer, running_server
-from tests.live.raw import RawResponse, parse_response, smoke_test_status
+from tests.live.raw import RawResponse, parse_responses, smoke_test_status
 
 CLIENTS = PER_ROUND * 5
 SMOKE = b"GET /api/v1/smoke-test HTTP/1.1\r\nHost: localhost\r\n\r\n"
@@ -59,11 +59,8 @@ def read_all(
             for key, _ in selector.select(timeout=max(deadline - time.monotonic(), 0.01)):
                 ready: socket.socket = key.data
                 chunk = ready.recv(65536)
-                buffers[ready] += chunk
-                response, buffers[ready] = parse_response(buffers[ready])
-                while response is not None:
-                    received[ready].append(response)
-                    response, buffers[ready] = parse_response(buffers[ready])
+                parsed, buffers[ready] = parse_responses(buffers[ready] + chunk)
+                received[ready] += parsed
                 if not chunk or len(received[ready]) >= count:
                     selector.unregister(ready)
     return [received[sock] for sock in sockets]
